@@ -1,0 +1,75 @@
+# cairn: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD_DIR ?= build/release
+ASAN_DIR  ?= build/asan
+FUZZ_DIR  ?= build/fuzz
+JOBS      ?= $(shell nproc)
+CTEST_ARGS ?= --output-on-failure -j $(JOBS)
+CLANG_FORMAT ?= clang-format
+
+.PHONY: bootstrap configure build run test unit asan integration check-layers bench fuzz \
+        format check-format clean
+
+bootstrap:
+	@scripts/bootstrap --quiet
+
+configure: bootstrap
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+# Release build; binaries land in ./bin.
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@mkdir -p bin
+	@install -m 755 $(BUILD_DIR)/bin/cairnd $(BUILD_DIR)/bin/cairn bin/
+
+# Starts cairnd in the foreground with every face on localhost and the data in ./data.
+run: build
+	exec ./bin/cairnd --data-dir ./data
+
+check-layers:
+	@scripts/check_layers
+
+# Unit tests + integration tests (real binaries, real clients) on the Release build, then the
+# unit tests again under ASan+UBSan. The last line printed is ctest's summary.
+test: bootstrap check-layers build
+	cd $(BUILD_DIR) && ctest $(CTEST_ARGS)
+	$(MAKE) --no-print-directory asan
+
+unit: build
+	cd $(BUILD_DIR) && ctest $(CTEST_ARGS) -L unit
+
+integration: build
+	cd $(BUILD_DIR) && ctest $(CTEST_ARGS) -L integration
+
+asan: bootstrap
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCAIRN_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -L unit
+
+# Every benchmark: each executable file directly under bench/.
+bench: build
+	@set -e; for b in bench/*; do \
+	  if [[ -f $$b && -x $$b ]]; then echo "== $$b"; $$b; fi; \
+	done
+
+# libFuzzer targets (clang). Run one with e.g. build/fuzz/fuzz/config_fuzz fuzz/corpus/config
+fuzz: bootstrap
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCAIRN_FUZZ=ON -DCAIRN_BUILD_TESTS=OFF -DCAIRN_SANITIZE=address,undefined >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target config_fuzz
+	@echo "fuzzers are in $(FUZZ_DIR)/fuzz/"
+
+SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc')
+
+format:
+	$(CLANG_FORMAT) -i $(SOURCES)
+
+check-format:
+	$(CLANG_FORMAT) --dry-run --Werror $(SOURCES)
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,48 @@
+// cairnd's settings and how they are resolved: command-line flags override CAIRN_* environment
+// variables, which override the TOML config file, which overrides the defaults below.
+// Every setting has the same name in all three places: `--s3-port`, `CAIRN_S3_PORT`, `s3_port`.
+//
+// Thread safety: plain values and pure functions.
+#ifndef CAIRN_APPS_CAIRND_OPTIONS_H_
+#define CAIRN_APPS_CAIRND_OPTIONS_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/env/env.h"
+#include "core/result.h"
+
+namespace cairn::cairnd {
+
+struct DaemonOptions {
+  std::string config_file;        // empty: none
+  std::string data_dir = "./data";
+  std::string bind = "127.0.0.1";
+  uint16_t s3_port = 9000;        // 0 disables the listener
+  uint16_t resp_port = 6379;
+  uint16_t rpc_port = 22021;
+  uint16_t api_port = 9100;
+  unsigned threads = 0;           // network threads; 0 = one per core
+  std::string log_level = "info";
+  std::string log_file;           // empty: stderr
+};
+
+// Looks up an environment variable (injected so tests need not touch the process environment).
+using GetEnvFn = std::function<std::optional<std::string>(const std::string& name)>;
+// The process environment.
+std::optional<std::string> ProcessGetEnv(const std::string& name);
+
+enum class ParseOutcome { kRun, kExit };  // kExit: --help/--version printed, exit 0
+
+// Resolves options from argv, environment and config file (read through `env`).
+// Errors: kInvalidArgument naming the flag, variable or config key that is wrong.
+// On --help / --version, prints to stdout and sets *outcome = kExit.
+Result<DaemonOptions> ResolveOptions(int argc, const char* const* argv, const GetEnvFn& getenv,
+                                     core::Env* env, ParseOutcome* outcome);
+
+}  // namespace cairn::cairnd
+
+#endif  // CAIRN_APPS_CAIRND_OPTIONS_H_

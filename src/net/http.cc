@@ -1,0 +1,56 @@
+#include "net/http.h"
+
+#include <strings.h>
+
+namespace cairn::net {
+
+std::optional<std::string_view> FindHeader(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) {
+      return std::string_view(v);
+    }
+  }
+  return std::nullopt;
+}
+
+void HttpResponse::SetHeader(std::string name, std::string value) {
+  for (auto& [k, v] : headers) {
+    if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+void HttpResponse::Set(int code, std::string content_type, std::string text) {
+  status = code;
+  SetHeader("Content-Type", std::move(content_type));
+  body = std::move(text);
+}
+
+void HttpRouter::Handle(std::string method, std::string path, HttpHandler handler) {
+  routes_.push_back(Route{std::move(method), std::move(path), std::move(handler)});
+}
+
+void HttpRouter::Dispatch(const HttpRequest& request, HttpResponse* response) const {
+  std::string allow;
+  for (const Route& route : routes_) {
+    if (route.path != request.path) continue;
+    if (route.method == request.method ||
+        (request.method == "HEAD" && route.method == "GET")) {
+      route.handler(request, response);
+      if (request.method == "HEAD") response->body.clear();
+      return;
+    }
+    allow += (allow.empty() ? "" : ", ") + route.method;
+  }
+  if (allow.empty()) {
+    response->Set(404, "text/plain; charset=utf-8", "not found\n");
+  } else {
+    response->Set(405, "text/plain; charset=utf-8", "method not allowed\n");
+    response->SetHeader("Allow", allow);
+  }
+}
+
+}  // namespace cairn::net

@@ -1,0 +1,300 @@
+#include "net/http_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+
+namespace cairn::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kStreamChunk = 256 * 1024;
+}  // namespace
+
+struct HttpServer::State {
+  HttpServerOptions options;
+  HttpHandler handler;
+  Runtime* runtime = nullptr;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  uint16_t port = 0;
+  std::atomic<bool> stopped{false};
+  core::Histogram* latency = nullptr;
+};
+
+namespace {
+
+using State = HttpServer::State;
+
+void CountRequest(State* st, int status, std::chrono::steady_clock::time_point start) {
+  if (st->options.metrics == nullptr) return;
+  st->options.metrics
+      ->GetCounter("cairn_http_requests_total", "HTTP requests answered, by server and status.",
+                   {{"server", st->options.name}, {"code", std::to_string(status)}})
+      ->Increment();
+  if (st->latency != nullptr) {
+    st->latency->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+}
+
+HttpRequest ToRequest(http::request<http::string_body>&& req, const std::string& remote) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  for (const auto& field : req) {
+    r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  r.body = std::move(req.body());
+  r.remote_address = remote;
+  return r;
+}
+
+template <typename Message>
+void CopyHeaders(const HttpResponse& resp, Message* msg) {
+  for (const auto& [k, v] : resp.headers) msg->set(k, v);
+}
+
+// Writes a short plain-text error and tells the caller to close the connection.
+asio::awaitable<void> SendError(beast::tcp_stream& stream, State* st, unsigned version,
+                                int status, std::string text) {
+  http::response<http::string_body> res{static_cast<http::status>(status), version};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set(http::field::connection, "close");
+  res.body() = std::move(text);
+  res.prepare_payload();
+  stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+  if (ec) co_return;
+  // Lingering close: the client may still be sending the body we refused. Closing with unread
+  // input makes the kernel send RST, which can destroy our response before the client reads it,
+  // so half-close and drain (bounded in bytes and time) first.
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::unique_ptr<char[]> sink(new char[64 * 1024]);
+  for (size_t drained = 0; drained < (64u << 20);) {
+    auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink.get(), 64 * 1024), kTuple);
+    if (rec) break;
+    drained += rn;
+  }
+}
+
+// Streams resp.body_source; returns false when the connection must be closed.
+asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, State* st, unsigned version,
+                                    bool keep_alive, HttpResponse& resp) {
+  http::response<http::buffer_body> res{static_cast<http::status>(resp.status), version};
+  CopyHeaders(resp, &res);
+  res.content_length(resp.content_length);
+  res.keep_alive(keep_alive);
+  res.body().data = nullptr;
+  res.body().more = true;
+  http::response_serializer<http::buffer_body> sr{res};
+  stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, kTuple);
+  if (hec) co_return false;
+  std::unique_ptr<uint8_t[]> chunk(new uint8_t[kStreamChunk]);
+  uint64_t sent = 0;
+  for (;;) {
+    Result<size_t> n = resp.body_source(MutableByteSpan(chunk.get(), kStreamChunk));
+    if (!n.ok()) {
+      // Headers are gone already: the only honest signal left is to cut the connection.
+      spdlog::warn("{}: response body failed after {} bytes: {}", st->options.name, sent,
+                   n.status().ToString());
+      co_return false;
+    }
+    sent += *n;
+    res.body().data = *n ? chunk.get() : nullptr;
+    res.body().size = *n;
+    res.body().more = *n != 0;
+    stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+    auto [ec, w] = co_await http::async_write(stream, sr, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return false;
+    if (*n == 0) break;
+  }
+  co_return sent == resp.content_length && keep_alive;
+}
+
+bool IsConnectionEnd(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted;
+}
+
+asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
+  beast::error_code ep_ec;
+  auto ep = socket.remote_endpoint(ep_ec);
+  std::string remote = ep_ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(st->options.max_header_bytes);
+    parser.body_limit(st->options.max_body_bytes);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (ec) {
+      if (IsConnectionEnd(ec)) break;
+      if (ec == http::error::header_limit) {
+        co_await SendError(stream, st.get(), 11, 431, "request header too large\n");
+      } else if (ec == http::error::body_limit) {  // Content-Length over the limit
+        co_await SendError(stream, st.get(), 11, 413, "request body too large\n");
+      } else {
+        co_await SendError(stream, st.get(), 11, 400, "bad request: " + ec.message() + "\n");
+      }
+      break;
+    }
+    auto start = std::chrono::steady_clock::now();
+    unsigned version = parser.get().version();
+    auto length = parser.content_length();
+    if (length && *length > st->options.max_body_bytes) {
+      co_await SendError(stream, st.get(), version, 413, "request body too large\n");
+      break;
+    }
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, version};
+      auto [cec, cn] = co_await http::async_write(stream, cont, kTuple);
+      if (cec) break;
+    }
+    if (!parser.is_done()) {
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
+      if (bec == http::error::body_limit) {
+        co_await SendError(stream, st.get(), version, 413, "request body too large\n");
+        break;
+      }
+      if (bec) {
+        if (!IsConnectionEnd(bec)) {
+          co_await SendError(stream, st.get(), version, 400, "bad request: " + bec.message() + "\n");
+        }
+        break;
+      }
+    }
+    bool keep_alive = parser.get().keep_alive();
+    HttpRequest request = ToRequest(parser.release(), remote);
+    HttpResponse response;
+    try {
+      st->handler(request, &response);
+    } catch (const std::exception& e) {
+      spdlog::error("{}: handler for {} {} threw: {}", st->options.name, request.method,
+                    request.path, e.what());
+      response = HttpResponse();
+      response.Set(500, "text/plain; charset=utf-8", "internal error\n");
+    }
+    CountRequest(st.get(), response.status, start);
+    if (response.body_source) {
+      if (!co_await WriteStreamed(stream, st.get(), version, keep_alive, response)) break;
+      continue;
+    }
+    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+    CopyHeaders(response, &res);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+    stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+    if (wec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> AcceptLoop(std::shared_ptr<State> st) {
+  for (;;) {
+    auto [ec, socket] = co_await st->acceptor->async_accept(st->runtime->NextContext(), kTuple);
+    if (st->stopped.load()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // EMFILE and friends: back off briefly instead of spinning.
+      spdlog::warn("{}: accept failed: {}", st->options.name, ec.message());
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await timer.async_wait(kTuple);
+      continue;
+    }
+    auto exec = socket.get_executor();
+    asio::co_spawn(exec, Serve(st, tcp::socket(std::move(socket))), asio::detached);
+  }
+}
+
+Status BindError(const HttpServerOptions& o, const beast::error_code& ec) {
+  std::string where = o.address + ":" + std::to_string(o.port);
+  if (ec == asio::error::address_in_use) {
+    return UnavailableError(o.name + " port " + where + " is already in use");
+  }
+  if (ec == asio::error::access_denied) {
+    return PermissionDeniedError(o.name + " port " + where + ": permission denied");
+  }
+  return InvalidArgumentError(o.name + " cannot listen on " + where + ": " + ec.message());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(Runtime* runtime,
+                                                      const HttpServerOptions& options,
+                                                      HttpHandler handler) {
+  auto st = std::make_shared<State>();
+  st->options = options;
+  st->handler = std::move(handler);
+  st->runtime = runtime;
+  if (options.metrics != nullptr) {
+    st->latency = options.metrics->GetHistogram(
+        "cairn_http_request_duration_seconds", "Time from request header to response, seconds.",
+        core::Histogram::LatencyBuckets(), {{"server", options.name}});
+  }
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) return InvalidArgumentError("invalid bind address '" + options.address + "'");
+  tcp::endpoint endpoint(address, options.port);
+  st->acceptor = std::make_unique<tcp::acceptor>(runtime->context(0));
+  if (st->acceptor->open(endpoint.protocol(), ec)) return BindError(options, ec);
+  // SO_REUSEADDR only lets us rebind over TIME_WAIT leftovers; it never shares a live port.
+  if (st->acceptor->set_option(asio::socket_base::reuse_address(true), ec)) {
+    return BindError(options, ec);
+  }
+  if (st->acceptor->bind(endpoint, ec)) return BindError(options, ec);
+  if (st->acceptor->listen(asio::socket_base::max_listen_connections, ec)) {
+    return BindError(options, ec);
+  }
+  st->port = st->acceptor->local_endpoint().port();
+  asio::co_spawn(runtime->context(0), AcceptLoop(st), asio::detached);
+  spdlog::info("{}: listening on http://{}:{}", options.name, options.address, st->port);
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(st)));
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+uint16_t HttpServer::port() const { return state_->port; }
+
+void HttpServer::Stop() {
+  if (state_->stopped.exchange(true)) return;
+  // Close on the acceptor's own thread: Asio objects are not safe to touch from two threads.
+  std::shared_ptr<State> st = state_;
+  auto done = std::make_shared<std::promise<void>>();
+  auto future = done->get_future();
+  asio::post(st->runtime->context(0), [st, done] {
+    beast::error_code ignored;
+    st->acceptor->close(ignored);
+    done->set_value();
+  });
+  if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    spdlog::warn("{}: acceptor close timed out (runtime not running?)", st->options.name);
+  }
+}
+
+}  // namespace cairn::net
