@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 #include "core/internal/blake3_impl.h"
 
@@ -180,6 +182,18 @@ void HashChunkBatch(const TreeParams& t, const uint8_t* input, size_t n, uint64_
   std::memcpy(out, cur, n * kBlake3OutLen);
 }
 
+// Starts `fn` on a new thread. When the system cannot start one, std::thread throws; that must
+// not escape this library, so the result is then a non-joinable thread and the caller runs `fn`
+// itself.
+template <typename Fn>
+std::thread TryStartThread(Fn fn) {
+  try {
+    return std::thread(std::move(fn));
+  } catch (const std::system_error&) {
+    return std::thread();
+  }
+}
+
 // Hashes the complete subtree of `n` (a power of two, >= 2) whole chunks at `input`, whose
 // first chunk is number `counter` (a multiple of n). With target 1 writes the subtree's
 // chaining value to `out`; with target 2 the chaining values of its two halves. Uses up to
@@ -193,18 +207,17 @@ void HashSubtree(const TreeParams& t, const uint8_t* input, uint64_t n, uint64_t
   const uint64_t half = n / 2;
   const uint8_t* right_input = input + half * kBlake3ChunkLen;
   uint8_t children[2 * kBlake3OutLen];
-  if (threads > 1 && n * kBlake3ChunkLen >= 2 * kMinBytesPerThread) {
-    const unsigned left_threads = threads / 2;
-    std::thread left([&t, input, half, counter, &children, left_threads] {
-      HashSubtree(t, input, half, counter, 1, children, left_threads);
-    });
-    HashSubtree(t, right_input, half, counter + half, 1, children + kBlake3OutLen,
-                threads - left_threads);
-    left.join();
-  } else {
-    HashSubtree(t, input, half, counter, 1, children, 1);
-    HashSubtree(t, right_input, half, counter + half, 1, children + kBlake3OutLen, 1);
-  }
+  const bool split = threads > 1 && n * kBlake3ChunkLen >= 2 * kMinBytesPerThread;
+  const unsigned left_threads = split ? threads / 2 : 1;
+  const unsigned right_threads = split ? threads - left_threads : 1;
+  auto hash_left = [&t, input, half, counter, &children, left_threads] {
+    HashSubtree(t, input, half, counter, 1, children, left_threads);
+  };
+  std::thread left_thread;
+  if (split) left_thread = TryStartThread(hash_left);
+  if (!left_thread.joinable()) hash_left();
+  HashSubtree(t, right_input, half, counter + half, 1, children + kBlake3OutLen, right_threads);
+  if (left_thread.joinable()) left_thread.join();
   if (target == 2) {
     std::memcpy(out, children, sizeof(children));
   } else {
@@ -468,16 +481,6 @@ std::array<uint8_t, kBlake3OutLen> Blake3(std::string_view data) {
   Blake3Hasher hasher;
   hasher.Update(data);
   return hasher.Finalize();
-}
-
-std::string ToHex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex(2 * bytes.size(), '\0');
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    hex[2 * i] = kDigits[bytes[i] >> 4];
-    hex[2 * i + 1] = kDigits[bytes[i] & 0xF];
-  }
-  return hex;
 }
 
 }  // namespace cairn::core

@@ -12,7 +12,8 @@
 // value: concurrent const calls (Finalize*) on one instance are safe, anything else on one
 // instance needs outside synchronization; distinct instances are independent.
 //
-// Errors: nothing here throws or fails; every input, including empty ones, is valid.
+// Errors: nothing here fails; every input, including empty ones, is valid. (Hex spelling of
+// digests: HexEncode in core/bytes.h.)
 #ifndef CAIRN_CORE_BLAKE3_H_
 #define CAIRN_CORE_BLAKE3_H_
 
@@ -20,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <string>
 #include <string_view>
 
 namespace cairn::core {
@@ -76,7 +76,8 @@ class Blake3Hasher {
 
   // Same result as Update(data), but hashes a large `data` with up to `threads` threads
   // (0: std::thread::hardware_concurrency()). Each extra thread gets at least about 1 MiB of
-  // input, so small inputs stay on the calling thread. Returns when all threads have finished.
+  // input, so small inputs stay on the calling thread; a thread the system cannot start is
+  // replaced by the calling thread. Returns when all threads have finished.
   void UpdateParallel(std::span<const uint8_t> data, unsigned threads);
 
   // Writes the first out.size() bytes of the output (any length; the first 32 bytes are the
@@ -129,9 +130,6 @@ class Blake3Hasher {
 // One-shot plain hash of `data` on the best backend.
 std::array<uint8_t, kBlake3OutLen> Blake3(std::span<const uint8_t> data);
 std::array<uint8_t, kBlake3OutLen> Blake3(std::string_view data);
-
-// Lower-case hexadecimal spelling of `bytes`, two characters per byte.
-std::string ToHex(std::span<const uint8_t> bytes);
 
 }  // namespace cairn::core
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/bytes.h"
+
 namespace cairn::core {
 namespace {
 
@@ -118,8 +120,8 @@ const std::string& Expected(const VectorCase& c, Mode mode) {
 std::string OutputHex(const Blake3Hasher& hasher, const std::string& expected_hex) {
   std::vector<uint8_t> out(expected_hex.size() / 2);
   hasher.Finalize(out);
-  EXPECT_EQ(ToHex(hasher.Finalize()), expected_hex.substr(0, 2 * kBlake3OutLen));
-  return ToHex(out);
+  EXPECT_EQ(HexEncode(hasher.Finalize()), expected_hex.substr(0, 2 * kBlake3OutLen));
+  return HexEncode(out);
 }
 
 // Splits `data` into pieces of random length in [1, max_piece] and feeds them to `hasher`.
@@ -262,10 +264,10 @@ TEST_P(Blake3BackendTest, CopyResetAndEmptyUpdates) {
   EXPECT_EQ(copy.Finalize(), reference.Finalize());
   a.Reset();
   a.Update(std::span<const uint8_t>());
-  EXPECT_EQ(ToHex(a.Finalize()), TestVectors().cases[0].hash.substr(0, 64));
+  EXPECT_EQ(HexEncode(a.Finalize()), TestVectors().cases[0].hash.substr(0, 64));
   a.Update(std::string_view(""));
   a.UpdateParallel(std::span<const uint8_t>(), 4);
-  EXPECT_EQ(ToHex(a.Finalize()), TestVectors().cases[0].hash.substr(0, 64));
+  EXPECT_EQ(HexEncode(a.Finalize()), TestVectors().cases[0].hash.substr(0, 64));
 }
 
 TEST_P(Blake3BackendTest, UpdateParallelMatchesSerial) {
@@ -376,16 +378,10 @@ TEST(Blake3BackendsTest, Names) {
 TEST(Blake3Test, OneShotMatchesHasher) {
   ASSERT_TRUE(TestVectors().ok);
   for (const VectorCase& c : TestVectors().cases) {
-    EXPECT_EQ(ToHex(Blake3(VectorInput(c.input_len))), c.hash.substr(0, 64)) << c.input_len;
+    EXPECT_EQ(HexEncode(Blake3(VectorInput(c.input_len))), c.hash.substr(0, 64)) << c.input_len;
   }
-  EXPECT_EQ(ToHex(Blake3(std::string_view("abc"))),
+  EXPECT_EQ(HexEncode(Blake3(std::string_view("abc"))),
             "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85");
-}
-
-TEST(Blake3Test, ToHex) {
-  const uint8_t bytes[] = {0x00, 0x01, 0x7f, 0x80, 0xab, 0xff};
-  EXPECT_EQ(ToHex(bytes), "00017f80abff");
-  EXPECT_EQ(ToHex(std::span<const uint8_t>()), "");
 }
 
 }  // namespace
