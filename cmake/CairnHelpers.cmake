@@ -59,3 +59,24 @@ function(cairn_cc_test NAME)
   set_target_properties(${NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
   gtest_discover_tests(${NAME} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit TIMEOUT 300)
 endfunction()
+
+# cairn_check_headers(): compiles every header under src/ and include/ on its own (one generated
+# translation unit each), so a header that forgets an #include fails the build.
+function(cairn_check_headers)
+  file(GLOB_RECURSE headers RELATIVE ${PROJECT_SOURCE_DIR}
+       ${PROJECT_SOURCE_DIR}/src/*.h ${PROJECT_SOURCE_DIR}/include/*.h
+       ${PROJECT_SOURCE_DIR}/apps/*.h)
+  set(sources "")
+  foreach(h IN LISTS headers)
+    string(MAKE_C_IDENTIFIER "${h}" id)
+    set(tu ${PROJECT_BINARY_DIR}/checkheaders/${id}.cc)
+    file(CONFIGURE OUTPUT ${tu} CONTENT "#include \"${PROJECT_SOURCE_DIR}/${h}\"\n")
+    list(APPEND sources ${tu})
+  endforeach()
+  add_library(cairn_checkheaders OBJECT ${sources})
+  target_include_directories(cairn_checkheaders PRIVATE ${PROJECT_SOURCE_DIR}/src
+                             ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR})
+  target_link_libraries(cairn_checkheaders PRIVATE Boost::headers spdlog::spdlog fmt::fmt CLI11::CLI11
+                        GTest::gtest)
+  target_compile_options(cairn_checkheaders PRIVATE ${CAIRN_WARNINGS})
+endfunction()
