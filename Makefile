@@ -10,7 +10,7 @@ CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 CLANG_FORMAT ?= clang-format
 
 .PHONY: bootstrap configure build run test unit asan integration check-layers bench fuzz \
-        format check-format clean
+        format check-format clean fuzz-run
 
 bootstrap:
 	@scripts/bootstrap --quiet
@@ -73,3 +73,14 @@ check-format:
 
 clean:
 	rm -rf build bin
+
+# Runs every fuzzer for FUZZ_SECONDS (default 60) on a scratch copy of its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@set -e; for f in $(FUZZ_DIR)/fuzz/*_fuzz; do \
+	  name=$$(basename $$f _fuzz); work=$$(mktemp -d); \
+	  cp fuzz/corpus/$$name/* $$work/ 2>/dev/null || true; \
+	  echo "== $$name ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work 2>&1 | tail -3; \
+	  rm -rf $$work; \
+	done

@@ -51,7 +51,8 @@ Status HashFile(const std::string& path, const HashOptions& options, std::string
     if (map == MAP_FAILED) {
       s = HashStream(fd, &hasher).WithContext(path);  // e.g. a filesystem without mmap
     } else {
-      ::madvise(map, size, MADV_SEQUENTIAL | MADV_WILLNEED);
+      ::madvise(map, size, MADV_SEQUENTIAL);  // separate advice values, not flags
+      ::madvise(map, size, MADV_WILLNEED);
       const uint8_t* base = static_cast<const uint8_t*>(map);
       ProgressBar bar(path, size,
                       options.progress && size >= kProgressThreshold && StderrIsTty());

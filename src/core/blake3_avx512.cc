@@ -13,6 +13,10 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
+#if defined(CAIRN_BLAKE3_AVX512_EMULATION)
+// Test build only: scalar stand-ins for the intrinsics (see the header).
+#include "core/internal/testing/avx512_emulation.h"
+#else
 #if !defined(__AVX512F__) || !defined(__AVX512VL__)
 #error "blake3_avx512.cc must be compiled with -mavx512f -mavx512vl"
 #endif
@@ -29,8 +33,11 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+#endif  // CAIRN_BLAKE3_AVX512_EMULATION
 
 #define CAIRN_B3_INLINE inline __attribute__((always_inline))
+// The short loops over vector arrays carry "#pragma GCC unroll": left rolled (GCC at -O2), the
+// arrays stay in memory and the kernels lose about a fifth of their speed.
 
 namespace cairn::core::internal {
 namespace {
@@ -152,6 +159,7 @@ CAIRN_B3_INLINE void Round16(__m512i v[16], const __m512i m[16], int r) {
 CAIRN_B3_INLINE void Transpose16(__m512i x[16]) {
   // q[g][k], for the rows 4g..4g+3: 128-bit lane L holds word 4L+k of those four rows.
   __m512i q[4][4];
+#pragma GCC unroll 16
   for (int g = 0; g < 4; ++g) {
     const __m512i lo01 = _mm512_unpacklo_epi32(x[4 * g], x[4 * g + 1]);
     const __m512i hi01 = _mm512_unpackhi_epi32(x[4 * g], x[4 * g + 1]);
@@ -162,21 +170,25 @@ CAIRN_B3_INLINE void Transpose16(__m512i x[16]) {
     q[g][2] = _mm512_unpacklo_epi64(hi01, hi23);
     q[g][3] = _mm512_unpackhi_epi64(hi01, hi23);
   }
+#pragma GCC unroll 16
   // For each k, a 4x4 transpose of 128-bit lanes: word 4L+k of all rows is lane L of q[0..3][k].
   for (int k = 0; k < 4; ++k) {
-    const __m512i t0 = _mm512_shuffle_i32x4(q[0][k], q[1][k], 0x44);  // q0.L0 q0.L1 q1.L0 q1.L1
-    const __m512i t1 = _mm512_shuffle_i32x4(q[0][k], q[1][k], 0xEE);  // q0.L2 q0.L3 q1.L2 q1.L3
-    const __m512i t2 = _mm512_shuffle_i32x4(q[2][k], q[3][k], 0x44);  // q2.L0 q2.L1 q3.L0 q3.L1
-    const __m512i t3 = _mm512_shuffle_i32x4(q[2][k], q[3][k], 0xEE);  // q2.L2 q2.L3 q3.L2 q3.L3
-    x[k] = _mm512_shuffle_i32x4(t0, t2, 0x88);                        // q0.L0 q1.L0 q2.L0 q3.L0
-    x[4 + k] = _mm512_shuffle_i32x4(t0, t2, 0xDD);                    // q0.L1 q1.L1 q2.L1 q3.L1
-    x[8 + k] = _mm512_shuffle_i32x4(t1, t3, 0x88);                    // q0.L2 q1.L2 q2.L2 q3.L2
-    x[12 + k] = _mm512_shuffle_i32x4(t1, t3, 0xDD);                   // q0.L3 q1.L3 q2.L3 q3.L3
+    // t0 = q0.L0 q0.L1 q1.L0 q1.L1, t1 = q0.L2 q0.L3 q1.L2 q1.L3, and t2, t3 alike from q2, q3.
+    const __m512i t0 = _mm512_shuffle_i32x4(q[0][k], q[1][k], 0x44);
+    const __m512i t1 = _mm512_shuffle_i32x4(q[0][k], q[1][k], 0xEE);
+    const __m512i t2 = _mm512_shuffle_i32x4(q[2][k], q[3][k], 0x44);
+    const __m512i t3 = _mm512_shuffle_i32x4(q[2][k], q[3][k], 0xEE);
+    // x[4L + k] = lane L of q0, q1, q2 and q3.
+    x[k] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+    x[4 + k] = _mm512_shuffle_i32x4(t0, t2, 0xDD);
+    x[8 + k] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+    x[12 + k] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
   }
 }
 
 // m[j] = message word j of the block at `offset` of all sixteen inputs.
 CAIRN_B3_INLINE void LoadMsg16(const uint8_t* const* inputs, size_t offset, __m512i m[16]) {
+#pragma GCC unroll 16
   for (int i = 0; i < 16; ++i) {
     m[i] = _mm512_loadu_si512(inputs[i] + offset);
     _mm_prefetch(reinterpret_cast<const char*>(inputs[i] + offset + 256), _MM_HINT_T0);
@@ -190,12 +202,14 @@ void Hash16(const uint8_t* const* inputs, size_t blocks, const uint32_t key[8], 
             uint8_t* out) {
   alignas(64) uint32_t counter_lo[16];
   alignas(64) uint32_t counter_hi[16];
+#pragma GCC unroll 16
   for (int i = 0; i < 16; ++i) {
     const uint64_t c = counter + (increment_counter ? static_cast<uint64_t>(i) : 0);
     counter_lo[i] = static_cast<uint32_t>(c);
     counter_hi[i] = static_cast<uint32_t>(c >> 32);
   }
   __m512i h[16];
+#pragma GCC unroll 16
   for (int i = 0; i < 8; ++i) h[i] = _mm512_set1_epi32(static_cast<int>(key[i]));
   for (size_t b = 0; b < blocks; ++b) {
     uint8_t block_flags = flags;
@@ -204,7 +218,9 @@ void Hash16(const uint8_t* const* inputs, size_t blocks, const uint32_t key[8], 
     __m512i m[16];
     LoadMsg16(inputs, b * kBlake3BlockLen, m);
     __m512i v[16];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; ++i) v[i] = h[i];
+#pragma GCC unroll 16
     for (int i = 0; i < 4; ++i) v[8 + i] = _mm512_set1_epi32(static_cast<int>(kBlake3Iv[i]));
     v[12] = _mm512_load_si512(counter_lo);
     v[13] = _mm512_load_si512(counter_hi);
@@ -217,11 +233,14 @@ void Hash16(const uint8_t* const* inputs, size_t blocks, const uint32_t key[8], 
     Round16(v, m, 4);
     Round16(v, m, 5);
     Round16(v, m, 6);
+#pragma GCC unroll 16
     for (int i = 0; i < 8; ++i) h[i] = _mm512_xor_si512(v[i], v[i + 8]);
   }
+#pragma GCC unroll 16
   // Transposed, row i starts with the eight chaining-value words of input i.
   for (int i = 8; i < 16; ++i) h[i] = _mm512_setzero_si512();
   Transpose16(h);
+#pragma GCC unroll 16
   for (int i = 0; i < 16; ++i) _mm512_mask_storeu_epi32(out + 32 * i, 0x00FF, h[i]);
 }
 
