@@ -54,11 +54,13 @@ Status HashFile(const std::string& path, const HashOptions& options, std::string
       ::madvise(map, size, MADV_SEQUENTIAL);  // separate advice values, not flags
       ::madvise(map, size, MADV_WILLNEED);
       const uint8_t* base = static_cast<const uint8_t*>(map);
-      ProgressBar bar(path, size,
-                      options.progress && size >= kProgressThreshold && StderrIsTty());
-      // Slices are multiples of the chunk size, so slicing does not change the tree.
-      for (uint64_t off = 0; off < size; off += kSlice) {
-        uint64_t n = std::min(kSlice, size - off);
+      bool show = options.progress && size >= kProgressThreshold && StderrIsTty();
+      ProgressBar bar(path, size, show);
+      // Without a bar, one call: every split point is a join where a thread may idle. With a
+      // bar, slices (multiples of the chunk size, so the tree is unchanged) let it move.
+      uint64_t slice = show ? kSlice : size;
+      for (uint64_t off = 0; off < size; off += slice) {
+        uint64_t n = std::min(slice, size - off);
         hasher.UpdateParallel(ByteSpan(base + off, n), options.threads);
         bar.Update(off + n);
       }
