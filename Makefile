@@ -33,7 +33,7 @@ check-layers:
 
 # Unit tests + integration tests (real binaries, real clients) on the Release build, then the
 # unit tests again under ASan+UBSan. The last line printed is ctest's summary.
-test: bootstrap check-layers build
+test: bootstrap check-layers check-format build
 	cd $(BUILD_DIR) && ctest $(CTEST_ARGS)
 	$(MAKE) --no-print-directory asan
 

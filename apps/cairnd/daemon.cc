@@ -18,13 +18,13 @@ Daemon::~Daemon() { Stop(); }
 Status Daemon::OpenDataDir() {
   const std::string& dir = options_.data_dir;
   Status s = core::CreateDirs(env_, dir);
-  if (!s.ok()) return Status(s.code(), "data directory " + dir + " is unusable: " +
-                                           std::string(s.message()));
+  if (!s.ok())
+    return Status(s.code(), "data directory " + dir + " is unusable: " + std::string(s.message()));
   auto lock = env_->LockFile(core::JoinPath(dir, kLockFile));
   if (!lock.ok()) {
     if (lock.status().code() == StatusCode::kUnavailable) {
-      return UnavailableError("data directory " + dir +
-                              " is locked by another cairnd process (" + kLockFile + ")");
+      return UnavailableError("data directory " + dir + " is locked by another cairnd process (" +
+                              kLockFile + ")");
     }
     return Status(lock.status().code(), "data directory " + dir + " is unusable: " +
                                             std::string(lock.status().message()));
@@ -35,8 +35,8 @@ Status Daemon::OpenDataDir() {
   s = core::WriteFileAtomically(env_, probe, AsBytes("ok\n"));
   if (s.ok()) s = env_->DeleteFile(probe);
   if (!s.ok()) {
-    return Status(s.code(), "data directory " + dir + " is not writable: " +
-                                std::string(s.message()));
+    return Status(s.code(),
+                  "data directory " + dir + " is not writable: " + std::string(s.message()));
   }
   return Status();
 }
@@ -69,12 +69,11 @@ Status Daemon::StartApi() {
   http.name = "api";
   http.metrics = &metrics_;
   net::HttpRouter* router = api_router_.get();
-  CAIRN_ASSIGN_OR_RETURN(api_server_,
-                         net::HttpServer::Start(runtime_.get(), http,
-                                                [router](const net::HttpRequest& q,
-                                                         net::HttpResponse* r) {
-                                                  router->Dispatch(q, r);
-                                                }));
+  CAIRN_ASSIGN_OR_RETURN(
+      api_server_,
+      net::HttpServer::Start(
+          runtime_.get(), http,
+          [router](const net::HttpRequest& q, net::HttpResponse* r) { router->Dispatch(q, r); }));
   return Status();
 }
 
@@ -82,8 +81,9 @@ Status Daemon::Start() {
   start_micros_ = env_->NowMicros();
   CAIRN_RETURN_IF_ERROR(OpenDataDir());
   spdlog::info("data directory {} opened and locked", options_.data_dir);
-  metrics_.GetGauge("cairn_build_info", "Build information (value is always 1).",
-                    {{"version", CAIRN_VERSION}})
+  metrics_
+      .GetGauge("cairn_build_info", "Build information (value is always 1).",
+                {{"version", CAIRN_VERSION}})
       ->Set(1);
   runtime_ = std::make_unique<net::Runtime>(options_.threads);
   runtime_->Start();
@@ -93,9 +93,9 @@ Status Daemon::Start() {
     const char* name;
     uint16_t port;
   };
-  for (const FaceStatus& face : {FaceStatus{"s3", options_.s3_port},
-                                 FaceStatus{"resp", options_.resp_port},
-                                 FaceStatus{"session-rpc", options_.rpc_port}}) {
+  for (const FaceStatus& face :
+       {FaceStatus{"s3", options_.s3_port}, FaceStatus{"resp", options_.resp_port},
+        FaceStatus{"session-rpc", options_.rpc_port}}) {
     if (face.port == 0) {
       spdlog::info("{}: disabled (port 0)", face.name);
     } else {

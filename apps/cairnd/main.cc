@@ -1,6 +1,5 @@
 // cairnd: the cairn storage daemon. See README.md for flags and configuration.
 #include <signal.h>
-
 #include <spdlog/spdlog.h>
 
 #include <cstdio>

@@ -1,7 +1,6 @@
 #include "apps/cairnd/options.h"
 
 #include <CLI/CLI.hpp>
-
 #include <charconv>
 #include <cstdlib>
 #include <iostream>

@@ -18,16 +18,16 @@
 namespace cairn::cairnd {
 
 struct DaemonOptions {
-  std::string config_file;        // empty: none
+  std::string config_file;  // empty: none
   std::string data_dir = "./data";
   std::string bind = "127.0.0.1";
-  uint16_t s3_port = 9000;        // 0 disables the listener
+  uint16_t s3_port = 9000;  // 0 disables the listener
   uint16_t resp_port = 6379;
   uint16_t rpc_port = 22021;
   uint16_t api_port = 9100;
-  unsigned threads = 0;           // network threads; 0 = one per core
+  unsigned threads = 0;  // network threads; 0 = one per core
   std::string log_level = "info";
-  std::string log_file;           // empty: stderr
+  std::string log_file;  // empty: stderr
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

@@ -1,8 +1,8 @@
 #include "apps/cairnd/options.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 namespace cairn::cairnd {
 namespace {
@@ -63,8 +63,7 @@ TEST_F(OptionsTest, ErrorsNameTheirSource) {
             "CAIRN_S3_PORT: expected an integer in [0, 65535], got \"abc\"");
   vars_.clear();
   WriteConfig("api_prot = 1\n");
-  EXPECT_EQ(Resolve({"--config", "/c.toml"}).status().message(),
-            "/c.toml: unknown key 'api_prot'");
+  EXPECT_EQ(Resolve({"--config", "/c.toml"}).status().message(), "/c.toml: unknown key 'api_prot'");
   WriteConfig("api_port = \"x\"\n");
   EXPECT_EQ(Resolve({"--config", "/c.toml"}).status().message(),
             "/c.toml: key 'api_port': expected an integer in [0, 65535], got \"x\"");

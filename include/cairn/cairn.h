@@ -60,7 +60,7 @@ CAIRN_EXPORT const char* cairn_status_name(int status);
 CAIRN_EXPORT cairn_status cairn_blake3(const void* data, size_t len, uint8_t* out, size_t out_len);
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* CAIRN_CAIRN_H_ */

@@ -1,9 +1,8 @@
 // Implementation of include/cairn/cairn.h. Every entry point catches everything: no C++
 // exception may unwind into a C caller.
-#include "cairn/cairn.h"
-
 #include <span>
 
+#include "cairn/cairn.h"
 #include "core/blake3.h"
 #include "core/status.h"
 

@@ -18,8 +18,8 @@ struct HashOptions {
   std::vector<std::string> files;  // "-" is standard input
   unsigned threads = 0;            // 0: all cores
   core::Blake3Backend backend = core::Blake3BestBackend();
-  size_t length = 32;              // output bytes (XOF)
-  bool progress = true;            // draw a progress bar when stderr is a TTY
+  size_t length = 32;    // output bytes (XOF)
+  bool progress = true;  // draw a progress bar when stderr is a TTY
 };
 
 // Hashes every file, printing one line per file to `out`. A file that cannot be read is

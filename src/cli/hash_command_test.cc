@@ -1,11 +1,10 @@
 #include "cli/hash_command.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "core/bytes.h"
 
@@ -41,9 +40,9 @@ TEST(HashCommandTest, PrintsLikeB3sum) {
   std::string out = RunCapture(options, &s);
   ASSERT_TRUE(s.ok()) << s;
   // BLAKE3("") and BLAKE3("abc") from the reference implementation.
-  EXPECT_EQ(out,
-            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262  " + empty + "\n" +
-                "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85  " + abc + "\n");
+  EXPECT_EQ(out, "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262  " + empty +
+                     "\n" + "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85  " +
+                     abc + "\n");
   unlink(empty.c_str());
   unlink(abc.c_str());
 }

@@ -1,6 +1,5 @@
 // cairn: the command-line tool. Subcommands: hash, version (more arrive with their faces).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 
@@ -15,16 +14,15 @@ int main(int argc, char** argv) {
   cli::HashOptions hash;
   std::string backend = "auto";
   CLI::App* hash_cmd = app.add_subcommand("hash", "BLAKE3 of files (output like b3sum)");
-  hash_cmd->add_option("files", hash.files, "files to hash ('-' for standard input)")
-      ->required();
+  hash_cmd->add_option("files", hash.files, "files to hash ('-' for standard input)")->required();
   hash_cmd->add_option("--threads", hash.threads, "hashing threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   hash_cmd->add_option("--length", hash.length, "output length in bytes")
       ->check(CLI::Range(1, 1 << 20));
   hash_cmd->add_option("--simd", backend, "SIMD path: auto, portable, avx2, avx512")
       ->check(CLI::IsMember({"auto", "portable", "avx2", "avx512"}));
-  hash_cmd->add_flag("--no-progress", [&hash](int64_t) { hash.progress = false; },
-                     "never draw a progress bar");
+  hash_cmd->add_flag(
+      "--no-progress", [&hash](int64_t) { hash.progress = false; }, "never draw a progress bar");
 
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 

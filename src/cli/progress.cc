@@ -21,7 +21,9 @@ std::string HumanBytes(double bytes) {
 }
 
 ProgressBar::ProgressBar(std::string label, uint64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled),
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(enabled),
       start_(std::chrono::steady_clock::now()) {}
 
 ProgressBar::~ProgressBar() { Finish(); }

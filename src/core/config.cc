@@ -24,8 +24,8 @@ Result<Config> Config::Parse(std::string_view text, std::string_view source_name
     config.impl_->table = toml::parse(text, source_name);
   } catch (const toml::parse_error& err) {
     std::ostringstream msg;
-    msg << source_name << ":" << err.source().begin.line << ":" << err.source().begin.column
-        << ": " << err.description();
+    msg << source_name << ":" << err.source().begin.line << ":" << err.source().begin.column << ": "
+        << err.description();
     return InvalidArgumentError(msg.str());
   }
   config.source_name_ = std::string(source_name);
@@ -58,8 +58,8 @@ std::string Describe(const toml::node& node) {
 
 Status KeyError(const std::string& source, std::string_view key, std::string_view expected,
                 const toml::node& got) {
-  std::string msg = source + ": key '" + std::string(key) + "': expected " +
-                    std::string(expected) + ", got " + Describe(got);
+  std::string msg = source + ": key '" + std::string(key) + "': expected " + std::string(expected) +
+                    ", got " + Describe(got);
   return InvalidArgumentError(msg);
 }
 
@@ -81,8 +81,7 @@ Result<std::optional<int64_t>> Config::GetInt(std::string_view key, int64_t min,
                                               int64_t max) const {
   const toml::node* node = impl_->table.at_path(key).node();
   if (node == nullptr) return std::optional<int64_t>();
-  std::string expected =
-      "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  std::string expected = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
   const toml::value<int64_t>* v = node->as_integer();
   if (v == nullptr || v->get() < min || v->get() > max) {
     return KeyError(source_name_, key, expected, *node);

@@ -23,8 +23,7 @@ TEST(ConfigTest, ErrorsNameTheKey) {
   ASSERT_TRUE(config.ok());
   Status s = config->GetInt("s3_port", 0, 65535).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(),
-            "c.toml: key 's3_port': expected an integer in [0, 65535], got \"abc\"");
+  EXPECT_EQ(s.message(), "c.toml: key 's3_port': expected an integer in [0, 65535], got \"abc\"");
   EXPECT_EQ(config->GetInt("resp_port", 0, 65535).status().message(),
             "c.toml: key 'resp_port': expected an integer in [0, 65535], got 70000");
   EXPECT_EQ(config->GetString("name").status().message(),

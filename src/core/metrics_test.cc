@@ -1,8 +1,8 @@
 #include "core/metrics.h"
 
-#include <thread>
-
 #include <gtest/gtest.h>
+
+#include <thread>
 
 namespace cairn::core {
 namespace {

@@ -18,13 +18,13 @@ namespace cairn {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& value) : value_(value) {}  // NOLINT: implicit by design
+  Result(const T& value) : value_(value) {}        // NOLINT: implicit by design
   Result(T&& value) : value_(std::move(value)) {}  // NOLINT
   template <typename U, typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
                                                     !std::is_same_v<std::decay_t<U>, Status> &&
                                                     !std::is_same_v<std::decay_t<U>, Result>>>
-  Result(U&& value) : value_(std::forward<U>(value)) {}  // NOLINT
-  Result(const Status& status) : status_(status) { CheckNotOk(); }  // NOLINT
+  Result(U&& value) : value_(std::forward<U>(value)) {}                   // NOLINT
+  Result(const Status& status) : status_(status) { CheckNotOk(); }        // NOLINT
   Result(Status&& status) : status_(std::move(status)) { CheckNotOk(); }  // NOLINT
 
   bool ok() const { return status_.ok(); }
@@ -32,9 +32,18 @@ class [[nodiscard]] Result {
   Status status() && { return std::move(status_); }
 
   // Preconditions for the accessors below: ok(). Violations abort (a bug, not a runtime error).
-  const T& value() const& { CheckOk(); return *value_; }
-  T& value() & { CheckOk(); return *value_; }
-  T&& value() && { CheckOk(); return std::move(*value_); }
+  const T& value() const& {
+    CheckOk();
+    return *value_;
+  }
+  T& value() & {
+    CheckOk();
+    return *value_;
+  }
+  T&& value() && {
+    CheckOk();
+    return std::move(*value_);
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }

@@ -7,24 +7,42 @@ namespace cairn {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kCancelled: return "CANCELLED";
-    case StatusCode::kUnknown: return "UNKNOWN";
-    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case StatusCode::kNotFound: return "NOT_FOUND";
-    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case StatusCode::kAborted: return "ABORTED";
-    case StatusCode::kOutOfRange: return "OUT_OF_RANGE";
-    case StatusCode::kUnimplemented: return "UNIMPLEMENTED";
-    case StatusCode::kInternal: return "INTERNAL";
-    case StatusCode::kUnavailable: return "UNAVAILABLE";
-    case StatusCode::kDataLoss: return "DATA_LOSS";
-    case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
-    case StatusCode::kIoError: return "IO_ERROR";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kCancelled:
+      return "CANCELLED";
+    case StatusCode::kUnknown:
+      return "UNKNOWN";
+    case StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case StatusCode::kAborted:
+      return "ABORTED";
+    case StatusCode::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case StatusCode::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case StatusCode::kInternal:
+      return "INTERNAL";
+    case StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case StatusCode::kDataLoss:
+      return "DATA_LOSS";
+    case StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case StatusCode::kIoError:
+      return "IO_ERROR";
   }
   return "UNKNOWN_CODE";
 }
@@ -88,14 +106,31 @@ Status ErrnoToStatus(int err, std::string_view context) {
   msg += ": ";
   msg += std::strerror(err);
   switch (err) {
-    case 0: return Status();
-    case ENOENT: case ENOTDIR: return NotFoundError(msg);
-    case EEXIST: return AlreadyExistsError(msg);
-    case EACCES: case EPERM: case EROFS: return PermissionDeniedError(msg);
-    case ENOSPC: case EDQUOT: case EMFILE: case ENFILE: return ResourceExhaustedError(msg);
-    case EAGAIN: case EBUSY: return UnavailableError(msg);
-    case EINVAL: case ENAMETOOLONG: case EISDIR: return InvalidArgumentError(msg);
-    default: return IoError(msg);
+    case 0:
+      return Status();
+    case ENOENT:
+    case ENOTDIR:
+      return NotFoundError(msg);
+    case EEXIST:
+      return AlreadyExistsError(msg);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return PermissionDeniedError(msg);
+    case ENOSPC:
+    case EDQUOT:
+    case EMFILE:
+    case ENFILE:
+      return ResourceExhaustedError(msg);
+    case EAGAIN:
+    case EBUSY:
+      return UnavailableError(msg);
+    case EINVAL:
+    case ENAMETOOLONG:
+    case EISDIR:
+      return InvalidArgumentError(msg);
+    default:
+      return IoError(msg);
   }
 }
 

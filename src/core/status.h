@@ -106,12 +106,12 @@ Status ErrnoToStatus(int err, std::string_view context);
 }  // namespace cairn
 
 // Evaluates `expr` (a Status); returns it from the enclosing function unless OK.
-#define CAIRN_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::cairn::Status cairn_status_macro_ = (expr);   \
-    if (!cairn_status_macro_.ok()) {                \
-      return cairn_status_macro_;                   \
-    }                                               \
+#define CAIRN_RETURN_IF_ERROR(expr)               \
+  do {                                            \
+    ::cairn::Status cairn_status_macro_ = (expr); \
+    if (!cairn_status_macro_.ok()) {              \
+      return cairn_status_macro_;                 \
+    }                                             \
   } while (0)
 
 #endif  // CAIRN_CORE_STATUS_H_

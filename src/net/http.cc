@@ -37,8 +37,7 @@ void HttpRouter::Dispatch(const HttpRequest& request, HttpResponse* response) co
   std::string allow;
   for (const Route& route : routes_) {
     if (route.path != request.path) continue;
-    if (route.method == request.method ||
-        (request.method == "HEAD" && route.method == "GET")) {
+    if (route.method == request.method || (request.method == "HEAD" && route.method == "GET")) {
       route.handler(request, response);
       if (request.method == "HEAD") response->body.clear();
       return;

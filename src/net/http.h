@@ -29,7 +29,7 @@ struct HttpRequest {
   std::string path;    // target up to '?', not decoded
   std::string query;   // after '?', not decoded
   HttpHeaders headers;
-  std::string body;    // whole body (bounded by HttpServerOptions::max_body_bytes)
+  std::string body;  // whole body (bounded by HttpServerOptions::max_body_bytes)
   std::string remote_address;
 
   std::optional<std::string_view> header(std::string_view name) const {

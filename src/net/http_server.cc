@@ -1,5 +1,7 @@
 #include "net/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,8 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <future>
 
@@ -72,8 +72,8 @@ void CopyHeaders(const HttpResponse& resp, Message* msg) {
 }
 
 // Writes a short plain-text error and tells the caller to close the connection.
-asio::awaitable<void> SendError(beast::tcp_stream& stream, State* st, unsigned version,
-                                int status, std::string text) {
+asio::awaitable<void> SendError(beast::tcp_stream& stream, State* st, unsigned version, int status,
+                                std::string text) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.set(http::field::connection, "close");
@@ -129,7 +129,7 @@ asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, State* st, unsign
     if (ec) co_return false;
     if (*n == 0) break;
   }
-  co_return sent == resp.content_length && keep_alive;
+  co_return sent == resp.content_length&& keep_alive;
 }
 
 bool IsConnectionEnd(const beast::error_code& ec) {
@@ -181,7 +181,8 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
       }
       if (bec) {
         if (!IsConnectionEnd(bec)) {
-          co_await SendError(stream, st.get(), version, 400, "bad request: " + bec.message() + "\n");
+          co_await SendError(stream, st.get(), version, 400,
+                             "bad request: " + bec.message() + "\n");
         }
         break;
       }

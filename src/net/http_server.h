@@ -23,7 +23,7 @@ namespace cairn::net {
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 0;  // 0 picks a free port (see HttpServer::port())
+  uint16_t port = 0;         // 0 picks a free port (see HttpServer::port())
   std::string name = "api";  // label for metrics and logs
   uint64_t max_body_bytes = 1 << 20;
   uint32_t max_header_bytes = 16 * 1024;

@@ -1,11 +1,10 @@
 #include "net/http_server.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace cairn::net {
 namespace {
@@ -27,7 +26,8 @@ class RawClient {
   ~RawClient() { ::close(fd_); }
   bool connected() const { return connected_; }
   void Send(const std::string& data) {
-    ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size()));
+    ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(data.size()));
   }
   // Reads until `marker` has been seen `count` times or the peer closes.
   std::string ReadUntil(const std::string& marker, int count = 1) {
@@ -63,9 +63,8 @@ class HttpServerTest : public ::testing::Test {
     router_.Handle("POST", "/echo", [](const HttpRequest& req, HttpResponse* resp) {
       resp->Set(200, "application/octet-stream", req.body);
     });
-    router_.Handle("GET", "/throw", [](const HttpRequest&, HttpResponse*) {
-      throw std::runtime_error("boom");
-    });
+    router_.Handle("GET", "/throw",
+                   [](const HttpRequest&, HttpResponse*) { throw std::runtime_error("boom"); });
     router_.Handle("GET", "/stream", [](const HttpRequest&, HttpResponse* resp) {
       auto left = std::make_shared<uint64_t>(1'000'000);
       resp->content_length = *left;
@@ -79,10 +78,9 @@ class HttpServerTest : public ::testing::Test {
     HttpServerOptions options;
     options.max_body_bytes = 1000;
     options.metrics = &metrics_;
-    auto server = HttpServer::Start(runtime_.get(), options,
-                                    [this](const HttpRequest& q, HttpResponse* r) {
-                                      router_.Dispatch(q, r);
-                                    });
+    auto server = HttpServer::Start(
+        runtime_.get(), options,
+        [this](const HttpRequest& q, HttpResponse* r) { router_.Dispatch(q, r); });
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(server).value();
   }
@@ -104,15 +102,16 @@ TEST_F(HttpServerTest, KeepAliveAndPipelining) {
   std::string out = c.ReadUntil("hi y=2");
   EXPECT_NE(out.find("hi x=1"), std::string::npos) << out;
   EXPECT_NE(out.find("hi y=2"), std::string::npos) << out;
-  EXPECT_NE(metrics_.RenderPrometheus().find(
-                "cairn_http_requests_total{code=\"200\",server=\"api\"} 2"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics_.RenderPrometheus().find("cairn_http_requests_total{code=\"200\",server=\"api\"} 2"),
+      std::string::npos);
 }
 
 TEST_F(HttpServerTest, NotFoundAndMethodNotAllowed) {
   RawClient c(server_->port());
-  c.Send("GET /nope HTTP/1.1\r\nHost: a\r\n\r\nDELETE /hello HTTP/1.1\r\nHost: a\r\n"
-         "Connection: close\r\n\r\n");
+  c.Send(
+      "GET /nope HTTP/1.1\r\nHost: a\r\n\r\nDELETE /hello HTTP/1.1\r\nHost: a\r\n"
+      "Connection: close\r\n\r\n");
   std::string out = c.ReadAll();
   EXPECT_NE(out.find("HTTP/1.1 404 Not Found"), std::string::npos) << out;
   EXPECT_NE(out.find("HTTP/1.1 405 Method Not Allowed"), std::string::npos) << out;
@@ -171,7 +170,8 @@ TEST_F(HttpServerTest, PortInUseIsAClearError) {
   HttpServerOptions options;
   options.port = server_->port();
   options.name = "s3";
-  auto second = HttpServer::Start(runtime_.get(), options, [](const HttpRequest&, HttpResponse*) {});
+  auto second =
+      HttpServer::Start(runtime_.get(), options, [](const HttpRequest&, HttpResponse*) {});
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(second.status().message().find("already in use"), std::string_view::npos);

@@ -29,9 +29,9 @@ Result<std::string> ReadFileToString(Env* env, const std::string& path) {
   uint64_t offset = 0;
   char buf[64 * 1024];
   for (;;) {
-    CAIRN_ASSIGN_OR_RETURN(size_t n,
-                           file->ReadAt(offset, MutableByteSpan(reinterpret_cast<uint8_t*>(buf),
-                                                                sizeof(buf))));
+    CAIRN_ASSIGN_OR_RETURN(
+        size_t n,
+        file->ReadAt(offset, MutableByteSpan(reinterpret_cast<uint8_t*>(buf), sizeof(buf))));
     if (n == 0) break;
     out.append(buf, n);
     offset += n;

@@ -2,12 +2,11 @@
 // MemEnv), so the in-memory Env used by fast tests behaves like the real one.
 #include "core/env/env.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 namespace cairn::core {
 namespace {

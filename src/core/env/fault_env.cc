@@ -149,7 +149,8 @@ Status FaultEnv::CheckFault(FaultOp op, const std::string& path, FaultKind* kind
     ++faults_fired_;
     *kind_out = kind;
     const char* what = op == FaultOp::kSync ? "injected fsync failure" : "injected fault";
-    return ErrnoToStatus(kind == FaultKind::kNoSpace ? ENOSPC : EIO, std::string(what) + " on " + path);
+    return ErrnoToStatus(kind == FaultKind::kNoSpace ? ENOSPC : EIO,
+                         std::string(what) + " on " + path);
   }
   return Status();
 }
@@ -250,9 +251,9 @@ Status FaultEnv::SimulateCrash(const CrashOptions& options) {
       std::uniform_int_distribution<uint64_t> dist(0, size - state.synced_size);
       tail.resize(dist(rng_));
       CAIRN_ASSIGN_OR_RETURN(
-          size_t n, file->ReadAt(state.synced_size,
-                                 MutableByteSpan(reinterpret_cast<uint8_t*>(tail.data()),
-                                                 tail.size())));
+          size_t n,
+          file->ReadAt(state.synced_size,
+                       MutableByteSpan(reinterpret_cast<uint8_t*>(tail.data()), tail.size())));
       tail.resize(n);
     }
     for (auto it = state.undo.rbegin(); it != state.undo.rend(); ++it) {

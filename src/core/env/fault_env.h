@@ -85,17 +85,17 @@ class FaultEnv final : public EnvWrapper {
  private:
   struct FileState {
     uint64_t synced_size = 0;
-    std::vector<Undo> undo;       // unsynced overwrites, oldest first
-    bool entry_durable = true;    // false until SyncDir of its directory after creation
-    std::string renamed_from;     // set while an unsynced rename to a fresh name is pending
+    std::vector<Undo> undo;     // unsynced overwrites, oldest first
+    bool entry_durable = true;  // false until SyncDir of its directory after creation
+    std::string renamed_from;   // set while an unsynced rename to a fresh name is pending
   };
 
   mutable std::mutex mutex_;
-  std::vector<FaultRule> rules_;  // guarded by mutex_
+  std::vector<FaultRule> rules_;            // guarded by mutex_
   std::map<std::string, FileState> files_;  // guarded by mutex_
-  uint64_t generation_ = 0;  // guarded by mutex_
-  int faults_fired_ = 0;     // guarded by mutex_
-  std::mt19937_64 rng_;      // guarded by mutex_
+  uint64_t generation_ = 0;                 // guarded by mutex_
+  int faults_fired_ = 0;                    // guarded by mutex_
+  std::mt19937_64 rng_;                     // guarded by mutex_
 };
 
 }  // namespace cairn::core

@@ -94,7 +94,10 @@ class MemFileLock final : public FileLock {
 
 class MemEnv final : public Env {
  public:
-  MemEnv() { dirs_.insert("/"); dirs_.insert("."); }
+  MemEnv() {
+    dirs_.insert("/");
+    dirs_.insert(".");
+  }
 
   Result<std::unique_ptr<File>> OpenFile(const std::string& path,
                                          const OpenOptions& options) override {
@@ -158,7 +161,8 @@ class MemEnv final : public Env {
   Status DeleteDir(const std::string& path) override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!dirs_.count(path)) return NotFoundError("rmdir " + path + ": No such directory");
-    if (!ChildrenLocked(path).empty()) return FailedPreconditionError("rmdir " + path + ": not empty");
+    if (!ChildrenLocked(path).empty())
+      return FailedPreconditionError("rmdir " + path + ": not empty");
     dirs_.erase(path);
     return Status();
   }

@@ -28,8 +28,8 @@ class PosixFile final : public File {
     if (fd_ < 0) return Closed();
     size_t done = 0;
     while (done < out.size()) {
-      ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                          static_cast<off_t>(offset + done));
+      ssize_t n =
+          ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
         return PosixError("read " + path_, errno);
@@ -45,8 +45,8 @@ class PosixFile final : public File {
     if (read_only_) return PermissionDeniedError("write to read-only file " + path_);
     size_t done = 0;
     while (done < data.size()) {
-      ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
-                           static_cast<off_t>(offset + done));
+      ssize_t n =
+          ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
         return PosixError("write " + path_, errno);
