@@ -10,7 +10,7 @@ CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 CLANG_FORMAT ?= clang-format
 
 .PHONY: bootstrap configure build run test unit asan integration check-layers bench fuzz \
-        format check-format clean fuzz-run
+        format check-format clean fuzz-run soak
 
 bootstrap:
 	@scripts/bootstrap --quiet
@@ -49,6 +49,11 @@ asan: bootstrap
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -L unit
+
+# Long crash soak: 1000 SIGKILL trials against the object store.
+SOAK_TRIALS ?= 1000
+soak: build
+	$(BUILD_DIR)/tests/objects_crash_test $(SOAK_TRIALS) $$RANDOM
 
 # Every benchmark: each executable file directly under bench/.
 bench: build

@@ -39,9 +39,12 @@ bool SodiumReady() {
 
 const char* CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kLz4: return "lz4";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kLz4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -74,16 +77,15 @@ Compression ChunkCodec::Choose(ByteSpan plaintext) const {
   size_t start = (plaintext.size() - n) / 2;
   int bound = LZ4_compressBound(static_cast<int>(n));
   std::unique_ptr<char[]> tmp(new char[static_cast<size_t>(bound)]);
-  int got = LZ4_compress_default(reinterpret_cast<const char*>(plaintext.data() + start),
-                                 tmp.get(), static_cast<int>(n), bound);
+  int got = LZ4_compress_default(reinterpret_cast<const char*>(plaintext.data() + start), tmp.get(),
+                                 static_cast<int>(n), bound);
   if (got <= 0 || static_cast<double>(got) > static_cast<double>(n) * (1.0 - options_.min_gain)) {
     return Compression::kNone;
   }
   return options_.policy == CompressionPolicy::kFast ? Compression::kLz4 : Compression::kZstd;
 }
 
-Status ChunkCodec::Seal(const ChunkId& id, ByteSpan plaintext, Buffer* out,
-                        SealInfo* info) const {
+Status ChunkCodec::Seal(const ChunkId& id, ByteSpan plaintext, Buffer* out, SealInfo* info) const {
   if (plaintext.size() > kMaxChunkBytes) {
     return InvalidArgumentError("chunk of " + std::to_string(plaintext.size()) +
                                 " bytes exceeds the 64 MiB limit");
@@ -125,8 +127,8 @@ Status ChunkCodec::Seal(const ChunkId& id, ByteSpan plaintext, Buffer* out,
   randombytes_buf(h + 40, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   std::array<uint8_t, 32> key = ChunkKey(id);
   unsigned long long clen = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(h + kHeaderBytes, &clen, body.data(), body.size(),
-                                             h, 40, nullptr, h + 40, key.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(h + kHeaderBytes, &clen, body.data(), body.size(), h,
+                                             40, nullptr, h + 40, key.data());
   sodium_memzero(key.data(), key.size());
   if (info != nullptr) {
     info->compression = c;
@@ -161,9 +163,9 @@ Status ChunkCodec::Open(ByteSpan sealed, const ChunkId* expected_id, Buffer* pla
   body.ResizeUninitialized(body_len);
   std::array<uint8_t, 32> key = ChunkKey(id);
   unsigned long long mlen = 0;
-  int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(body.data(), &mlen, nullptr,
-                                                      h + kHeaderBytes, body_len + kTagBytes, h,
-                                                      40, h + 40, key.data());
+  int rc =
+      crypto_aead_xchacha20poly1305_ietf_decrypt(body.data(), &mlen, nullptr, h + kHeaderBytes,
+                                                 body_len + kTagBytes, h, 40, h + 40, key.data());
   sodium_memzero(key.data(), key.size());
   if (rc != 0) {
     return DataLossError(

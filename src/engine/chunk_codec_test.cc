@@ -1,8 +1,8 @@
 #include "engine/chunk_codec.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/blake3.h"
 
@@ -17,8 +17,8 @@ std::string RandomBytes(size_t n, uint64_t seed) {
 }
 
 std::string TextLike(size_t n) {
-  static const char* kWords[] = {"cairn ", "stores ", "chunks ", "of ", "data, ", "dedup ",
-                                 "and ", "compress\n"};
+  static const char* kWords[] = {"cairn ", "stores ", "chunks ", "of ",
+                                 "data, ", "dedup ",  "and ",    "compress\n"};
   std::string s;
   std::mt19937 rng(5);
   while (s.size() < n) s += kWords[rng() % 8];
@@ -51,10 +51,10 @@ TEST(ChunkCodecTest, RoundTripsAndChoosesCompression) {
     std::string data;
     Compression want;
   };
-  for (const Case& c : {Case{RandomBytes(65536, 1), Compression::kNone},
-                        Case{TextLike(65536), Compression::kZstd},
-                        Case{std::string(100000, '\0'), Compression::kZstd},
-                        Case{"", Compression::kNone}, Case{"tiny", Compression::kNone}}) {
+  for (const Case& c :
+       {Case{RandomBytes(65536, 1), Compression::kNone}, Case{TextLike(65536), Compression::kZstd},
+        Case{std::string(100000, '\0'), Compression::kZstd}, Case{"", Compression::kNone},
+        Case{"tiny", Compression::kNone}}) {
     Sealed s = SealWith(codec, c.data);
     EXPECT_EQ(s.info.compression, c.want) << c.data.size();
     EXPECT_EQ(s.info.plaintext_bytes, c.data.size());

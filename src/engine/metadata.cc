@@ -152,7 +152,8 @@ Status Metadata::Write(const MetaBatch& batch) {
 
 Status Metadata::Scan(Cf cf, std::string_view prefix, std::string_view start_after,
                       const ScanFn& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(cf)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(cf)));
   std::string seek = std::string(std::max(prefix, start_after));
   for (it->Seek(seek); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();

@@ -52,8 +52,8 @@ class MetaBatch {
 };
 
 struct MetadataOptions {
-  std::string dir;           // RocksDB directory (created)
-  bool sync_writes = true;   // fdatasync each Write (group-committed by RocksDB)
+  std::string dir;          // RocksDB directory (created)
+  bool sync_writes = true;  // fdatasync each Write (group-committed by RocksDB)
   size_t block_cache_bytes = 64u << 20;
 };
 

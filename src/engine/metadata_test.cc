@@ -1,10 +1,9 @@
 #include "engine/metadata.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 namespace cairn::engine {
 namespace {
@@ -84,9 +83,9 @@ TEST_F(MetadataTest, ScanPrefixAndStartAfter) {
   EXPECT_EQ(keys, (std::vector<std::string>{"b/1"}));
   keys.clear();
   ASSERT_TRUE(m->Scan(Cf::kObjects, "", "", [&](std::string_view k, std::string_view) {
-                   keys.emplace_back(k);
-                   return keys.size() < 2;
-                 }).ok());
+                 keys.emplace_back(k);
+                 return keys.size() < 2;
+               }).ok());
   EXPECT_EQ(keys.size(), 2u);
 }
 

@@ -415,6 +415,12 @@ uint64_t SegmentLog::total_bytes() {
   return total;
 }
 
+uint64_t SegmentLog::segment_size(uint32_t segment) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = sizes_.find(segment);
+  return it == sizes_.end() ? 0 : it->second;
+}
+
 Status SegmentLog::DeleteSegment(uint32_t segment) {
   std::shared_ptr<core::File> file;
   {

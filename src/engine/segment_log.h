@@ -94,6 +94,8 @@ class SegmentLog {
   Status DeleteSegment(uint32_t segment);
   // Total bytes in all segment files.
   uint64_t total_bytes();
+  // Bytes in one segment file (0 if there is no such segment).
+  uint64_t segment_size(uint32_t segment);
 
   const RecoveryReport& recovery() const { return recovery_; }
 

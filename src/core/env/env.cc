@@ -40,11 +40,13 @@ Result<std::string> ReadFileToString(Env* env, const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomically(Env* env, const std::string& path, ByteSpan data) {
+Status WriteFileAtomically(Env* env, const std::string& path, ByteSpan data, uint32_t mode) {
   std::string tmp = path + ".tmp";
+  // A stale temporary from a crash may carry other permissions: start from nothing.
+  if (env->FileExists(tmp)) CAIRN_RETURN_IF_ERROR(env->DeleteFile(tmp));
   {
-    CAIRN_ASSIGN_OR_RETURN(auto file,
-                           env->OpenFile(tmp, OpenOptions{.create = true, .truncate = true}));
+    CAIRN_ASSIGN_OR_RETURN(
+        auto file, env->OpenFile(tmp, OpenOptions{.create = true, .truncate = true, .mode = mode}));
     CAIRN_RETURN_IF_ERROR(file->Append(data));
     CAIRN_RETURN_IF_ERROR(file->Sync());
     CAIRN_RETURN_IF_ERROR(file->Close());

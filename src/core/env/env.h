@@ -30,6 +30,7 @@ struct OpenOptions {
   bool exclusive = false;  // with create: fail with kAlreadyExists when the file exists
   bool truncate = false;   // cut an existing file to zero length
   bool read_only = false;  // writes fail with kPermissionDenied
+  uint32_t mode = 0644;    // permission bits of a newly created file (PosixEnv)
 };
 
 // An open file. Destruction closes it (errors ignored there: call Close() to see them).
@@ -149,7 +150,8 @@ Status CreateDirs(Env* env, const std::string& path);
 Result<std::string> ReadFileToString(Env* env, const std::string& path);
 // Replaces `path` with `data` so that a crash leaves either the old or the new content: writes a
 // temporary sibling, syncs it, renames it over `path`, syncs the directory.
-Status WriteFileAtomically(Env* env, const std::string& path, ByteSpan data);
+// `mode` sets the new file's permission bits (0600 for secrets).
+Status WriteFileAtomically(Env* env, const std::string& path, ByteSpan data, uint32_t mode = 0644);
 
 }  // namespace cairn::core
 

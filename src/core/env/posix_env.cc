@@ -128,7 +128,7 @@ class PosixEnv final : public Env {
     if (options.truncate) flags |= O_TRUNC;
     int fd;
     do {
-      fd = ::open(path.c_str(), flags, 0644);
+      fd = ::open(path.c_str(), flags, static_cast<mode_t>(options.mode));
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return PosixError("open " + path, errno);
     return std::unique_ptr<File>(new PosixFile(path, fd, options.read_only));
