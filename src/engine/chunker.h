@@ -7,16 +7,16 @@
 // normalized chunking at level 2 and cut-point skipping. For a chunk starting at stream offset c,
 // the byte at offset c + L - 1 ends the chunk (the chunk is L bytes long) when
 //   * L == max_size, or
-//   * min_size <= L < avg_size and h < 2^30 / avg_size   (strict: 1/4 of the plain rate), or
-//   * avg_size <= L < max_size and h < 2^34 / avg_size   (loose: 4 times the plain rate),
+//   * min_size <= L < avg_size and h < floor(2^30 / avg_size)   (strict: 1/4 of the plain rate),
+//   * avg_size <= L < max_size and h < floor(2^34 / avg_size)   (loose: 4 times the plain rate),
 // taking the smallest such L; h is the 32-bit gear hash of the 32 bytes ending at that byte
 // (internal/chunker_impl.h defines it and its gear function). Bytes before c + min_size - 1 are
-// never hashed for a decision. So a boundary depends only on the 32 bytes before it and the
-// distance from the previous boundary: after an edit, boundaries resynchronize at the first cut
-// point past the edit, and from there on every boundary moves by exactly the edit's length.
-// On random data the mean chunk length is about 1.14 * avg_size with the default ratios
-// (min = avg / 4, max = 4 * avg): a quarter of the chunks end early in the strict zone, the
-// rest about avg_size / 4 past avg_size.
+// never hashed for a decision (cut-point skipping). So a boundary depends only on the 32 bytes
+// before it and the distance from the previous boundary: after an edit, boundaries resynchronize
+// at the first cut point past the edit, and from there on every boundary moves by exactly the
+// edit's length. On random data, with the default ratios (min = avg / 4, max = 4 * avg), about
+// 17% of the chunks end in the strict zone and the rest about avg_size / 4 past avg_size: the
+// mean chunk length is about 1.14 * avg_size.
 //
 // FORMAT: boundaries decide what deduplicates against what, across versions and machines. The
 // gear function, the hash width and window, the thresholds above and the rules for min/avg/max

@@ -9,10 +9,9 @@
 // separate stretches of the input in separate lanes after a 32-byte warm-up, and what makes the
 // cut points a function of local content.
 //
-// Gear(b) = kGearLow[b & 15] ^ kGearHigh[b >> 4]: two 16-entry tables of 32-bit values (the high
-// halves of splitmix64 of 0..15 and 16..31), so that SIMD code computes it with byte shuffles
-// (pshufb) instead of gathers. kGear.v[] holds the 256 resulting values for scalar code.
-// Changing any of this changes every chunk boundary: a format change (kChunkerFormatVersion).
+// Gear() is defined below; SIMD code computes it without gathers, scalar code uses the table
+// kGear. Changing any of this changes every chunk boundary: a format change
+// (kChunkerFormatVersion in engine/chunker.h).
 //
 // The SIMD backend files are compiled with ISA flags (-mavx2, -mavx512*). Code in them may only
 // run after ChunkerBackendSupported() said yes, so this header holds only declarations and
@@ -37,18 +36,27 @@ consteval uint64_t SplitMix64(uint64_t index) {
   return z ^ (z >> 31);
 }
 
+// Gear(b) = int32(int16(H(b))) * kGearMul mod 2^32, with the 16-bit
+// H(b) = kGearLow[b & 15] ^ kGearHigh[b >> 4], where kGearLow[i] and kGearHigh[i] are the top 16
+// bits of splitmix64 outputs i and 16 + i (seed 0). All 256 values are distinct and non-zero
+// (checked below). The shape is what SIMD code computes cheaply: two byte shuffles (pshufb) per
+// nibble table look up H's two bytes for 32 input bytes at once, and one multiply-add of 16-bit
+// words (pmaddwd) sign-extends and multiplies. (Tried: chunk-length statistics on random data, C
+// sources and binaries match those of a table of 256 independent random values, within the
+// spread between such tables.)
+inline constexpr int32_t kGearMul = 0x6A09;
+
 struct GearNibbleTable {
-  uint32_t v[16];
+  uint16_t v[16];
 };
 
 consteval GearNibbleTable MakeGearNibbleTable(uint64_t first_index) {
   GearNibbleTable t{};
   for (uint64_t i = 0; i < 16; ++i)
-    t.v[i] = static_cast<uint32_t>(SplitMix64(first_index + i) >> 32);
+    t.v[i] = static_cast<uint16_t>(SplitMix64(first_index + i) >> 48);
   return t;
 }
 
-// Gear(b) = kGearLow.v[b & 15] ^ kGearHigh.v[b >> 4].
 inline constexpr GearNibbleTable kGearLow = MakeGearNibbleTable(0);
 inline constexpr GearNibbleTable kGearHigh = MakeGearNibbleTable(16);
 
@@ -58,12 +66,26 @@ struct GearTable {
 
 consteval GearTable MakeGearTable() {
   GearTable t{};
-  for (int b = 0; b < 256; ++b) t.v[b] = kGearLow.v[b & 15] ^ kGearHigh.v[b >> 4];
+  for (int b = 0; b < 256; ++b) {
+    const auto h = static_cast<int16_t>(kGearLow.v[b & 15] ^ kGearHigh.v[b >> 4]);
+    t.v[b] = static_cast<uint32_t>(int32_t{h} * kGearMul);
+  }
   return t;
 }
 
-// Gear(b) for every byte value.
+// Gear(b) for every byte value, for scalar code.
 inline constexpr GearTable kGear = MakeGearTable();
+
+consteval bool GearValuesDistinctAndNonZero() {
+  for (int a = 0; a < 256; ++a) {
+    if (kGear.v[a] == 0) return false;
+    for (int b = a + 1; b < 256; ++b) {
+      if (kGear.v[a] == kGear.v[b]) return false;
+    }
+  }
+  return true;
+}
+static_assert(GearValuesDistinctAndNonZero());
 
 // Finds the first position i in [0, n) with h_i < threshold, where h_{-1} = h_in and
 // h_i = (h_{i-1} << 1) + Gear(data[i]). Returns i and sets *h_out = h_i; returns n and sets
@@ -73,7 +95,8 @@ using GearScanFn = size_t (*)(const uint8_t* data, size_t n, uint32_t h_in, uint
                               uint32_t* h_out);
 
 // The kernels. The SIMD ones return nullptr when this build has no code for them (a target other
-// than x86-64); they never check the CPU: that is ChunkerBackendSupported()'s job.
+// than x86-64; for AVX-512 also a build without its flags); they never check the CPU: that is
+// ChunkerBackendSupported()'s job.
 GearScanFn GearScanPortableFn();
 GearScanFn GearScanAvx2Fn();
 GearScanFn GearScanAvx512Fn();
