@@ -1,9 +1,11 @@
 // cairn: the command-line tool. Subcommands: hash, version (more arrive with their faces).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/hash_command.h"
+#include "cli/scrub_command.h"
 #include "core/blake3.h"
 
 int main(int argc, char** argv) {
@@ -24,6 +26,12 @@ int main(int argc, char** argv) {
   hash_cmd->add_flag(
       "--no-progress", [&hash](int64_t) { hash.progress = false; }, "never draw a progress bar");
 
+  cli::ScrubOptions scrub;
+  CLI::App* scrub_cmd =
+      app.add_subcommand("scrub", "re-verify every stored chunk (exit 1 if any is corrupt)");
+  scrub_cmd->add_option("--data-dir", scrub.data_dir, "cairnd data directory")
+      ->capture_default_str();
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -32,6 +40,10 @@ int main(int argc, char** argv) {
     std::printf("cairn %s (blake3 simd: %s)\n", CAIRN_VERSION,
                 core::Blake3BackendName(core::Blake3BestBackend()));
     return 0;
+  }
+  if (scrub_cmd->parsed()) {
+    if (const char* key = std::getenv("CAIRN_MASTER_KEY")) scrub.master_key_hex = key;
+    return cli::RunScrub(scrub, core::Env::Default(), stdout);
   }
   if (hash_cmd->parsed()) {
     if (backend != "auto") {

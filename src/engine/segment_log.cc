@@ -135,6 +135,33 @@ Status SegmentLog::OpenNewSegmentLocked(uint32_t id) {
   return Status();
 }
 
+Result<bool> SegmentLog::ValidRecordAfter(core::File* file, uint64_t pos, uint64_t size) {
+  // Look for a whole, checksummed record starting anywhere after `pos`, reading the rest of the
+  // segment in windows that overlap by a maximal record.
+  constexpr uint64_t kWindow = 8u << 20;
+  Buffer buf;
+  for (uint64_t start = pos + 1; start < size; start += kWindow) {
+    uint64_t len = std::min<uint64_t>(
+        size - start, kWindow + kRecordHeaderBytes + uint64_t{options_.max_record_bytes});
+    buf.ResizeUninitialized(static_cast<size_t>(len));
+    CAIRN_ASSIGN_OR_RETURN(size_t got, file->ReadAt(start, buf.mutable_span()));
+    ByteSpan data = buf.span().first(got);
+    for (size_t i = 0; i < std::min<uint64_t>(got, kWindow); ++i) {
+      if (data[i] != 0x43 || got - i < kRecordHeaderBytes ||
+          DecodeFixed32(data.data() + i) != kRecordMagic) {
+        continue;
+      }
+      uint8_t type;
+      ByteSpan payload;
+      uint64_t n;
+      if (DecodeRecord(data.subspan(i), options_.max_record_bytes, &type, &payload, &n).ok()) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 Status SegmentLog::Recover() {
   core::Env* env = options_.env;
   CAIRN_RETURN_IF_ERROR(core::CreateDirs(env, options_.dir));
@@ -190,6 +217,19 @@ Status SegmentLog::Recover() {
     ++recovery_.records_scanned;
   }
   if (pos < size) {
+    CAIRN_ASSIGN_OR_RETURN(bool later_valid, ValidRecordAfter(file.get(), pos, size));
+    if (later_valid) {
+      // Not a torn tail: a damaged record with valid ones after it (bit rot, a stray write).
+      // Cutting would destroy acknowledged records, so keep the segment exactly as it is —
+      // reads of the damaged record fail with kDataLoss and scrub reports it — and append to
+      // a fresh segment from now on.
+      spdlog::error(
+          "segment log: {} has a corrupt record at offset {} followed by valid records; "
+          "keeping it as is and starting a new segment",
+          SegmentFileName(active_), pos);
+      recovery_.corrupt_offset = pos;
+      return OpenNewSegmentLocked(active_ + 1);
+    }
     // A torn tail. Keep the bytes before cutting them, so a mistake here is never silent.
     std::string cut(size - pos, '\0');
     CAIRN_ASSIGN_OR_RETURN(

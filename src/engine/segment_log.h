@@ -8,7 +8,9 @@
 // Recovery (Open): the newest segment is scanned; a torn or garbage tail (a crash mid-write) is
 // cut off at the end of the last valid record, and the cut bytes are first saved beside the
 // segment (`seg-N.log.tail-OFFSET`) so that nothing is destroyed without a trace. Records that a
-// synced Append acknowledged are never in that tail: fdatasync returned before the ack.
+// synced Append acknowledged are never in that tail: fdatasync returned before the ack. If a
+// damaged record is followed by valid ones, it is not a tail at all: nothing is cut, the segment
+// stays as it is (the damaged record reads as kDataLoss) and appends move to a new segment.
 //
 // Failure model: a failed write is rolled back (the file is truncated to where it was); a failed
 // fdatasync leaves the log "broken" (every later Append fails with the same Status) because the
@@ -25,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +58,9 @@ struct RecoveryReport {
   uint64_t records_scanned = 0;  // valid records in the newest segment
   uint64_t truncated_bytes = 0;  // bytes cut off the newest segment's tail
   std::string saved_tail;        // where they were saved (empty if nothing was cut)
+  // Set when the newest segment had a damaged record with valid records after it: nothing was
+  // cut, the segment was sealed as it is and appends went to a new segment.
+  std::optional<uint64_t> corrupt_offset;
 };
 
 class SegmentLog {
@@ -107,6 +113,7 @@ class SegmentLog {
 
   explicit SegmentLog(const SegmentLogOptions& options);
   Status Recover();
+  Result<bool> ValidRecordAfter(core::File* file, uint64_t pos, uint64_t size);
   Status OpenNewSegmentLocked(uint32_t id);
   Status WriteBatch(std::vector<Writer*>& batch, bool sync);
   Result<std::shared_ptr<core::File>> FileFor(uint32_t segment);

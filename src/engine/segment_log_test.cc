@@ -12,7 +12,8 @@ namespace {
 
 std::string Payload(int i, size_t n) {
   std::string s(n, '\0');
-  for (size_t k = 0; k < n; ++k) s[k] = static_cast<char>('a' + (i * 7 + k) % 26);
+  for (size_t k = 0; k < n; ++k)
+    s[k] = static_cast<char>('a' + (static_cast<uint32_t>(i) * 7u + k) % 26);
   return s;
 }
 
@@ -113,6 +114,28 @@ TEST_F(SegmentLogTest, GarbageTailIsCutAndSaved) {
   EXPECT_EQ(core::ReadFileToString(base_.get(), log->recovery().saved_tail).value(),
             "CARN-not-a-record");
   EXPECT_EQ(ReadString(log.get(), a), "keep me");
+}
+
+TEST_F(SegmentLogTest, MidLogCorruptionIsNeverCutAway) {
+  std::vector<RecordAddress> addrs;
+  {
+    auto log = OpenLog();
+    for (int i = 0; i < 5; ++i) addrs.push_back(log->Append(0, AsBytes(Payload(i, 500))).value());
+  }
+  {
+    auto f = base_->OpenFile("/db/log/" + SegmentLog::SegmentFileName(1), {});
+    ASSERT_TRUE((*f)->WriteAt(addrs[1].offset + 40, AsBytes("bit rot")).ok());
+  }
+  auto log = OpenLog();
+  EXPECT_EQ(log->recovery().truncated_bytes, 0u);
+  ASSERT_TRUE(log->recovery().corrupt_offset.has_value());
+  EXPECT_EQ(*log->recovery().corrupt_offset, addrs[1].offset);
+  EXPECT_EQ(ReadString(log.get(), addrs[0]), Payload(0, 500));
+  EXPECT_EQ(log->Read(addrs[1]).status().code(), StatusCode::kDataLoss);
+  for (int i = 2; i < 5; ++i) EXPECT_EQ(ReadString(log.get(), addrs[i]), Payload(i, 500));
+  auto next = log->Append(0, AsBytes("new"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->segment, 2u);
 }
 
 TEST_F(SegmentLogTest, CorruptionIsDetectedOnRead) {

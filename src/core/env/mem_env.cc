@@ -28,7 +28,7 @@ class MemFile final : public File {
     std::lock_guard<std::mutex> lock(data_->mutex);
     if (offset >= data_->bytes.size()) return size_t{0};
     size_t n = std::min<size_t>(out.size(), data_->bytes.size() - offset);
-    std::memcpy(out.data(), data_->bytes.data() + offset, n);
+    if (n > 0) std::memcpy(out.data(), data_->bytes.data() + offset, n);
     return n;
   }
 

@@ -72,8 +72,9 @@ class ObjectStoreTest : public ::testing::Test {
 
 TEST_F(ObjectStoreTest, BucketLifecycleAndNameRules) {
   EXPECT_EQ(store_->CreateBucket("photos").code(), StatusCode::kAlreadyExists);
-  for (const char* bad : {"ab", "Upper", "-start", "end-", "a..b", "192.168.1.1", "a_b", "xn--abc",
-                          std::string(64, 'a').c_str()}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"ab", "Upper", "-start", "end-", "a..b", "192.168.1.1", "a_b",
+                                "xn--abc", std::string(64, 'a')}) {
     EXPECT_EQ(store_->CreateBucket(bad).code(), StatusCode::kInvalidArgument) << bad;
   }
   ASSERT_TRUE(store_->CreateBucket("my.bucket-2").ok());
