@@ -98,7 +98,7 @@ TEST_F(ChunkStoreTest, PutReadReopen) {
 
 TEST_F(ChunkStoreTest, DedupSameDataAndShiftedData) {
   Open(Options());
-  std::string data = Random(8 << 20, 2);
+  std::string data = Random(100 << 20, 2);
   PutObject("one", data);
   uint64_t before = store_->Stats()->sealed_bytes;
   auto again = store_->NewWriter();
@@ -210,6 +210,32 @@ TEST_F(ChunkStoreTest, FailedWriteIsAClearErrorAndEarlierDataSurvives) {
   EXPECT_EQ(ReadBack(refs), first);
   Open(Options());
   EXPECT_EQ(ReadBack(refs), first);
+  env_ = core::Env::Default();
+  store_.reset();
+}
+
+TEST_F(ChunkStoreTest, FailedSyncFailsThePutAndEarlierDataSurvives) {
+  core::FaultEnv fault(env_, 4);
+  env_ = &fault;
+  Open(Options());
+  std::string first = Random(400 << 10, 7);
+  auto refs = PutObject("first", first);
+  fault.InjectFault(core::FaultRule{.op = core::FaultOp::kSync,
+                                    .kind = core::FaultKind::kSyncFailure,
+                                    .path_contains = "segments"});
+  auto w = store_->NewWriter();
+  ASSERT_TRUE(w->Append(AsBytes(Random(300 << 10, 8))).ok());
+  auto more = w->Finish().value();
+  w.reset();
+  MetaBatch batch;
+  batch.Put(Cf::kObjects, "second", "x");
+  Status s = store_->Commit(&batch, more, {});
+  EXPECT_EQ(s.code(), StatusCode::kIoError) << s;
+  EXPECT_FALSE(store_->metadata()->Get(Cf::kObjects, "second").value().has_value());
+  EXPECT_EQ(ReadBack(refs), first);
+  Open(Options());  // reopening recovers the log
+  EXPECT_EQ(ReadBack(refs), first);
+  EXPECT_FALSE(store_->metadata()->Get(Cf::kObjects, "second").value().has_value());
   env_ = core::Env::Default();
   store_.reset();
 }
