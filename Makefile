@@ -10,7 +10,7 @@ CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 CLANG_FORMAT ?= clang-format
 
 .PHONY: bootstrap configure build run test unit asan integration check-layers bench fuzz \
-        format check-format clean fuzz-run soak
+        format check-format clean fuzz-run soak tsan
 
 bootstrap:
 	@scripts/bootstrap --quiet
@@ -54,6 +54,15 @@ asan: bootstrap
 SOAK_TRIALS ?= 1000
 soak: build
 	$(BUILD_DIR)/tests/objects_crash_test $(SOAK_TRIALS) $$RANDOM
+
+# Unit tests under ThreadSanitizer (not part of `make test`: a third full build).
+TSAN_DIR ?= build/tsan
+tsan: bootstrap
+	@cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=thread \
+	  -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+	cmake --build $(TSAN_DIR) -j $(JOBS)
+	cd $(TSAN_DIR) && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest $(CTEST_ARGS) -L unit
 
 # Every benchmark: each executable file directly under bench/.
 bench: build

@@ -556,6 +556,9 @@ Result<std::vector<ObjectStore::PartInfo>> ObjectStore::ListParts(const std::str
 
 Result<ObjectInfo> ObjectStore::CompleteMultipart(
     const std::string& upload_id, const std::vector<std::pair<uint32_t, std::string>>& parts) {
+  // Hold GC off while the parts' chunks change hands from the upload to the object. Taken first:
+  // the lock order is GC guard, then upload lock, then key lock.
+  auto guard = chunks_->NewWriter();
   std::lock_guard<std::mutex> lock(UploadLock(upload_id));
   CAIRN_ASSIGN_OR_RETURN(auto upload, chunks_->metadata()->Get(Cf::kUploads, upload_id));
   if (!upload) return NotFoundError("no such upload: " + upload_id);
@@ -565,8 +568,6 @@ Result<ObjectInfo> ObjectStore::CompleteMultipart(
     return DataLossError("upload record is malformed: " + upload_id);
   }
   if (parts.empty()) return InvalidArgumentError("MalformedXML: no parts given");
-  // Hold GC off while the parts' chunks change hands from the upload to the object.
-  auto guard = chunks_->NewWriter();
   StoredManifest m;
   m.info.bucket = bucket;
   m.info.key = key;

@@ -195,7 +195,8 @@ class ObjectStore {
   // the key's lock, after checking `options`' conditions.
   Result<ObjectInfo> CommitObject(StoredManifest manifest, const PutOptions& options,
                                   std::vector<engine::ChunkRef> extra_removes = {});
-  // Lock order: an upload's lock before a key's lock.
+  // Lock order: the chunk store's GC guard (a live Writer), then an upload's lock, then a key's
+  // lock.
   std::mutex& KeyLock(const std::string& bucket, const std::string& key);
   std::mutex& UploadLock(const std::string& upload_id);
 
