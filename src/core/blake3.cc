@@ -10,10 +10,10 @@
 #include <thread>
 #include <utility>
 
+#include "core/cpu.h"
 #include "core/internal/blake3_impl.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #endif
 
 namespace cairn::core {
@@ -38,42 +38,18 @@ struct CpuFeatures {
   bool avx512 = false;  // AVX-512F and AVX-512VL
 };
 
-#if defined(__x86_64__) || defined(__i386__)
-uint64_t ReadXcr0() {
-  uint32_t eax = 0;
-  uint32_t edx = 0;
-  __asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-  return (static_cast<uint64_t>(edx) << 32) | eax;
-}
-
-CpuFeatures DetectCpu() {
-  CpuFeatures f;
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return f;
-  const bool osxsave = (ecx & (1u << 27)) != 0;
-  const bool avx = (ecx & (1u << 28)) != 0;
-  if (!osxsave || !avx) return f;
-  const uint64_t xcr0 = ReadXcr0();
-  const bool os_ymm = (xcr0 & 0x6) == 0x6;    // XMM and YMM state
-  const bool os_zmm = (xcr0 & 0xE6) == 0xE6;  // plus opmask, ZMM_Hi256, Hi16_ZMM
-  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return f;
-  const bool cpu_avx2 = (ebx & (1u << 5)) != 0;
-  const bool cpu_avx512f = (ebx & (1u << 16)) != 0;
-  const bool cpu_avx512vl = (ebx & (1u << 31)) != 0;
-  f.avx2 = os_ymm && cpu_avx2;
-  f.avx512 = f.avx2 && os_zmm && cpu_avx512f && cpu_avx512vl;
-#if defined(CAIRN_BLAKE3_AVX512_EMULATION)
-  // Test build: the AVX-512 kernel runs on scalar stand-ins; its short tails still use AVX2.
-  f.avx512 = f.avx2;
-#endif
-  return f;
-}
-#else
-CpuFeatures DetectCpu() { return {}; }
-#endif
-
 const CpuFeatures& Cpu() {
-  static const CpuFeatures features = DetectCpu();
+  static const CpuFeatures features = [] {
+    const core::CpuFeatures& cpu = core::DetectedCpuFeatures();
+    CpuFeatures f;
+    f.avx2 = cpu.avx2;
+    f.avx512 = cpu.avx2 && cpu.avx512f && cpu.avx512vl;
+#if defined(CAIRN_BLAKE3_AVX512_EMULATION)
+    // Test build: the AVX-512 kernel runs on scalar stand-ins; its short tails still use AVX2.
+    f.avx512 = f.avx2;
+#endif
+    return f;
+  }();
   return features;
 }
 

@@ -7,10 +7,10 @@
 #include <cstring>
 #include <string>
 
+#include "core/cpu.h"
 #include "engine/internal/chunker_impl.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #endif
 
 namespace cairn::engine {
@@ -28,43 +28,18 @@ struct CpuFeatures {
   bool avx512 = false;  // AVX-512F, AVX-512VL and AVX-512BW
 };
 
-#if defined(__x86_64__) || defined(__i386__)
-uint64_t ReadXcr0() {
-  uint32_t eax = 0;
-  uint32_t edx = 0;
-  __asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-  return (static_cast<uint64_t>(edx) << 32) | eax;
-}
-
-CpuFeatures DetectCpu() {
-  CpuFeatures f;
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return f;
-  constexpr unsigned kOsXsave = 1u << 27;
-  constexpr unsigned kAvx = 1u << 28;
-  if ((ecx & kOsXsave) == 0 || (ecx & kAvx) == 0) return f;
-  const uint64_t xcr0 = ReadXcr0();
-  const bool os_saves_ymm = (xcr0 & 0x6) == 0x6;    // SSE and AVX state
-  const bool os_saves_zmm = (xcr0 & 0xE6) == 0xE6;  // and opmask, ZMM_Hi256, Hi16_ZMM
-  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return f;
-  const bool has_avx2 = (ebx >> 5) & 1;
-  const bool has_avx512f = (ebx >> 16) & 1;
-  const bool has_avx512bw = (ebx >> 30) & 1;
-  const bool has_avx512vl = (ebx >> 31) & 1;
-  f.avx2 = os_saves_ymm && has_avx2;
-  f.avx512 = f.avx2 && os_saves_zmm && has_avx512f && has_avx512bw && has_avx512vl;
-#if defined(CAIRN_CHUNKER_AVX512_EMULATION)
-  // Test build: chunker_avx512.cc runs on scalar stand-ins for the intrinsics, on any CPU.
-  f.avx512 = true;
-#endif
-  return f;
-}
-#else
-CpuFeatures DetectCpu() { return {}; }
-#endif
-
 const CpuFeatures& Cpu() {
-  static const CpuFeatures features = DetectCpu();
+  static const CpuFeatures features = [] {
+    const core::CpuFeatures& cpu = core::DetectedCpuFeatures();
+    CpuFeatures f;
+    f.avx2 = cpu.avx2;
+    f.avx512 = cpu.avx2 && cpu.avx512f && cpu.avx512vl && cpu.avx512bw;
+#if defined(CAIRN_CHUNKER_AVX512_EMULATION)
+    // Test build: chunker_avx512.cc runs on scalar stand-ins for the intrinsics, on any CPU.
+    f.avx512 = true;
+#endif
+    return f;
+  }();
   return features;
 }
 

@@ -484,6 +484,24 @@ Result<StoredPart> DecodePart(std::string_view data) {
   return p;
 }
 
+// Every uploaded part of `upload_id`: their chunks (appended to *refs) and record keys.
+Status UploadedParts(engine::Metadata* meta, const std::string& upload_id,
+                     std::vector<ChunkRef>* refs, std::vector<std::string>* part_keys) {
+  Status error;
+  CAIRN_RETURN_IF_ERROR(
+      meta->Scan(Cf::kUploads, upload_id + '\0', "", [&](std::string_view k, std::string_view v) {
+        Result<StoredPart> p = DecodePart(v);
+        if (!p.ok()) {
+          error = p.status();
+          return false;
+        }
+        refs->insert(refs->end(), p->chunks.begin(), p->chunks.end());
+        part_keys->emplace_back(k);
+        return true;
+      }));
+  return error;
+}
+
 }  // namespace
 
 Result<std::string> ObjectStore::CreateMultipart(const std::string& bucket, const std::string& key,
@@ -611,19 +629,7 @@ Result<ObjectInfo> ObjectStore::CompleteMultipart(
   // Every uploaded part (listed or not) gives up its references; the object takes its own.
   std::vector<ChunkRef> upload_refs;
   std::vector<std::string> part_keys;
-  Status error;
-  CAIRN_RETURN_IF_ERROR(chunks_->metadata()->Scan(
-      Cf::kUploads, upload_id + '\0', "", [&](std::string_view k, std::string_view v) {
-        Result<StoredPart> p = DecodePart(v);
-        if (!p.ok()) {
-          error = p.status();
-          return false;
-        }
-        upload_refs.insert(upload_refs.end(), p->chunks.begin(), p->chunks.end());
-        part_keys.emplace_back(k);
-        return true;
-      }));
-  CAIRN_RETURN_IF_ERROR(error);
+  CAIRN_RETURN_IF_ERROR(UploadedParts(chunks_->metadata(), upload_id, &upload_refs, &part_keys));
   m.info.mtime_micros = env_->UnixMicros();
   m.info.merkle_root = RootOf(m.chunks);
   std::lock_guard<std::mutex> key_lock(KeyLock(bucket, key));
@@ -645,20 +651,10 @@ Status ObjectStore::AbortMultipart(const std::string& upload_id) {
   CAIRN_ASSIGN_OR_RETURN(auto upload, chunks_->metadata()->Get(Cf::kUploads, upload_id));
   if (!upload) return NotFoundError("no such upload: " + upload_id);
   std::vector<ChunkRef> refs;
+  std::vector<std::string> part_keys;
+  CAIRN_RETURN_IF_ERROR(UploadedParts(chunks_->metadata(), upload_id, &refs, &part_keys));
   MetaBatch batch;
-  Status error;
-  CAIRN_RETURN_IF_ERROR(chunks_->metadata()->Scan(
-      Cf::kUploads, upload_id + '\0', "", [&](std::string_view k, std::string_view v) {
-        Result<StoredPart> p = DecodePart(v);
-        if (!p.ok()) {
-          error = p.status();
-          return false;
-        }
-        refs.insert(refs.end(), p->chunks.begin(), p->chunks.end());
-        batch.Delete(Cf::kUploads, k);
-        return true;
-      }));
-  CAIRN_RETURN_IF_ERROR(error);
+  for (const std::string& k : part_keys) batch.Delete(Cf::kUploads, k);
   batch.Delete(Cf::kUploads, upload_id);
   return chunks_->Commit(&batch, {}, refs);
 }
