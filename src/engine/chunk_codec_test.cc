@@ -5,16 +5,12 @@
 #include <random>
 
 #include "core/blake3.h"
+#include "core/testing/random_data.h"
 
 namespace cairn::engine {
 namespace {
 
-std::string RandomBytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
+using ::cairn::testing::RandomData;
 
 std::string TextLike(size_t n) {
   static const char* kWords[] = {"cairn ", "stores ", "chunks ", "of ",
@@ -52,7 +48,7 @@ TEST(ChunkCodecTest, RoundTripsAndChoosesCompression) {
     Compression want;
   };
   for (const Case& c :
-       {Case{RandomBytes(65536, 1), Compression::kNone}, Case{TextLike(65536), Compression::kZstd},
+       {Case{RandomData(65536, 1), Compression::kNone}, Case{TextLike(65536), Compression::kZstd},
         Case{std::string(100000, '\0'), Compression::kZstd}, Case{"", Compression::kNone},
         Case{"tiny", Compression::kNone}}) {
     Sealed s = SealWith(codec, c.data);
@@ -109,7 +105,7 @@ TEST(ChunkCodecTest, WrongKeyIsAClearErrorNotGarbage) {
 
 TEST(ChunkCodecTest, EveryFlippedByteIsDetected) {
   auto codec = ChunkCodec::Create(Key(9), {}).value();
-  for (const std::string& plain : {TextLike(3000), RandomBytes(700, 3)}) {
+  for (const std::string& plain : {TextLike(3000), RandomData(700, 3)}) {
     Sealed s = SealWith(codec, plain);
     for (size_t i = 0; i < s.bytes.size(); ++i) {
       Buffer bad = s.bytes;

@@ -8,17 +8,13 @@
 
 #include "core/blake3.h"
 #include "core/env/fault_env.h"
+#include "core/testing/random_data.h"
 #include "engine/keys.h"
 
 namespace cairn::engine {
 namespace {
 
-std::string Random(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
+using ::cairn::testing::RandomData;
 
 class ChunkStoreTest : public ::testing::Test {
  protected:
@@ -80,7 +76,7 @@ class ChunkStoreTest : public ::testing::Test {
 
 TEST_F(ChunkStoreTest, PutReadReopen) {
   Open(Options());
-  std::string data = Random(3 << 20, 1);
+  std::string data = RandomData(3 << 20, 1);
   auto refs = PutObject("a", data);
   EXPECT_GT(refs.size(), 10u);
   for (const ChunkRef& r : refs) {
@@ -98,7 +94,7 @@ TEST_F(ChunkStoreTest, PutReadReopen) {
 
 TEST_F(ChunkStoreTest, DedupSameDataAndShiftedData) {
   Open(Options());
-  std::string data = Random(100 << 20, 2);
+  std::string data = RandomData(100 << 20, 2);
   PutObject("one", data);
   uint64_t before = store_->Stats()->sealed_bytes;
   auto again = store_->NewWriter();
@@ -133,7 +129,7 @@ TEST_F(ChunkStoreTest, CompressionShrinksTextLikeData) {
 
 TEST_F(ChunkStoreTest, WrongMasterKeyIsRefusedAtOpen) {
   Open(Options());
-  PutObject("a", Random(100000, 3));
+  PutObject("a", RandomData(100000, 3));
   store_.reset();
   ChunkStoreOptions o = Options();
   o.master_key_hex = std::string(64, 'a');
@@ -154,7 +150,7 @@ TEST_F(ChunkStoreTest, GcReclaimsDeletedObjectsAndKeepsLiveOnes) {
   std::vector<std::vector<ChunkRef>> objects;
   std::vector<std::string> datas;
   for (int i = 0; i < 6; ++i) {
-    datas.push_back(Random(700 << 10, 10 + i));
+    datas.push_back(RandomData(700 << 10, 10 + i));
     objects.push_back(PutObject("o" + std::to_string(i), datas.back()));
   }
   uint64_t before = store_->Stats()->segment_bytes;
@@ -171,7 +167,7 @@ TEST_F(ChunkStoreTest, GcReclaimsDeletedObjectsAndKeepsLiveOnes) {
 
 TEST_F(ChunkStoreTest, ScrubFindsCorruption) {
   Open(Options());
-  auto refs = PutObject("a", Random(1 << 20, 4));
+  auto refs = PutObject("a", RandomData(1 << 20, 4));
   auto clean = store_->Scrub().value();
   EXPECT_EQ(clean.chunks_checked, refs.size());
   EXPECT_TRUE(clean.corrupt.empty());
@@ -195,14 +191,14 @@ TEST_F(ChunkStoreTest, FailedWriteIsAClearErrorAndEarlierDataSurvives) {
   core::FaultEnv fault(env_, 3);
   env_ = &fault;
   Open(Options());
-  std::string first = Random(500 << 10, 5);
+  std::string first = RandomData(500 << 10, 5);
   auto refs = PutObject("first", first);
   fault.InjectFault(core::FaultRule{.op = core::FaultOp::kWrite,
                                     .kind = core::FaultKind::kNoSpace,
                                     .path_contains = "segments",
                                     .times = -1});
   auto w = store_->NewWriter();
-  Status s = w->Append(AsBytes(Random(1 << 20, 6)));
+  Status s = w->Append(AsBytes(RandomData(1 << 20, 6)));
   if (s.ok()) s = w->Finish().status();
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s;
   w.reset();
@@ -218,13 +214,13 @@ TEST_F(ChunkStoreTest, FailedSyncFailsThePutAndEarlierDataSurvives) {
   core::FaultEnv fault(env_, 4);
   env_ = &fault;
   Open(Options());
-  std::string first = Random(400 << 10, 7);
+  std::string first = RandomData(400 << 10, 7);
   auto refs = PutObject("first", first);
   fault.InjectFault(core::FaultRule{.op = core::FaultOp::kSync,
                                     .kind = core::FaultKind::kSyncFailure,
                                     .path_contains = "segments"});
   auto w = store_->NewWriter();
-  ASSERT_TRUE(w->Append(AsBytes(Random(300 << 10, 8))).ok());
+  ASSERT_TRUE(w->Append(AsBytes(RandomData(300 << 10, 8))).ok());
   auto more = w->Finish().value();
   w.reset();
   MetaBatch batch;
@@ -275,7 +271,7 @@ TEST_F(ChunkStoreTest, WriterRoundTripsAnySplit) {
   std::mt19937_64 rng(77);
   for (int round = 0; round < 40; ++round) {
     size_t size = rng() % 3 == 0 ? rng() % 5000 : rng() % (1536 << 10);
-    std::string data = Random(size, rng());
+    std::string data = RandomData(size, rng());
     if (round % 2 == 0) {
       for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (data[i] & 7));
     }

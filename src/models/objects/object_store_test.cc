@@ -10,17 +10,13 @@
 #include <random>
 #include <thread>
 
+#include "core/testing/random_data.h"
 #include "models/objects/manifest.h"
 
 namespace cairn::objects {
 namespace {
 
-std::string Random(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
+using ::cairn::testing::RandomData;
 
 std::string Md5Hex(std::string_view data) {
   uint8_t out[16];
@@ -94,7 +90,7 @@ TEST_F(ObjectStoreTest, BucketLifecycleAndNameRules) {
 }
 
 TEST_F(ObjectStoreTest, PutGetHeadRangeDeleteSurviveReopen) {
-  std::string data = Random(1'500'000, 1);
+  std::string data = RandomData(1'500'000, 1);
   PutOptions o;
   o.content_type = "image/jpeg";
   o.user_meta["camera"] = "x100";
@@ -157,7 +153,7 @@ TEST_F(ObjectStoreTest, ListPrefixDelimiterAndPages) {
 }
 
 TEST_F(ObjectStoreTest, OverwriteCopyAndDedup) {
-  std::string data = Random(2 << 20, 2);
+  std::string data = RandomData(2 << 20, 2);
   ASSERT_TRUE(store_->PutBytes("photos", "a", AsBytes(data)).ok());
   uint64_t stored = chunks_->Stats()->sealed_bytes;
   auto copy = store_->Copy("photos", "a", "photos", "b", false).value();
@@ -199,7 +195,7 @@ TEST_F(ObjectStoreTest, MultipartUpload) {
   store_->set_min_part_bytes(1 << 20);
   auto id =
       store_->CreateMultipart("photos", "big", PutOptions{.content_type = "video/mp4"}).value();
-  std::string p1 = Random(1 << 20, 11), p2 = Random(1 << 20, 12), p3 = Random(1000, 13);
+  std::string p1 = RandomData(1 << 20, 11), p2 = RandomData(1 << 20, 12), p3 = RandomData(1000, 13);
   auto e1 = store_->UploadPart(id, 1, AsBytes(p1)).value();
   auto e3 = store_->UploadPart(id, 3, AsBytes(p3)).value();
   auto e2 = store_->UploadPart(id, 2, AsBytes(p2)).value();
@@ -229,14 +225,14 @@ TEST_F(ObjectStoreTest, MultipartUpload) {
   EXPECT_EQ(GetAll("photos", "big"), p1 + p2 + p3);
   // An aborted upload releases its parts.
   auto id2 = store_->CreateMultipart("photos", "other").value();
-  ASSERT_TRUE(store_->UploadPart(id2, 1, AsBytes(Random(300000, 14))).ok());
+  ASSERT_TRUE(store_->UploadPart(id2, 1, AsBytes(RandomData(300000, 14))).ok());
   ASSERT_TRUE(store_->AbortMultipart(id2).ok());
   EXPECT_EQ(store_->AbortMultipart(id2).code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->UploadPart(id2, 1, AsBytes("x")).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(ObjectStoreTest, MerkleProofsVerify) {
-  std::string data = Random(3 << 20, 3);
+  std::string data = RandomData(3 << 20, 3);
   auto info = store_->PutBytes("photos", "m", AsBytes(data)).value();
   auto p0 = store_->ProveChunk("photos", "m", 0).value();
   ASSERT_GT(p0.chunk_count, 4u);
@@ -257,7 +253,7 @@ TEST_F(ObjectStoreTest, MerkleProofsVerify) {
 TEST_F(ObjectStoreTest, ConcurrentPutsDeletesAndGc) {
   constexpr int kThreads = 3, kOps = 25;
   std::vector<std::string> bases;
-  for (int i = 0; i < 4; ++i) bases.push_back(Random(600 << 10, 100 + i));
+  for (int i = 0; i < 4; ++i) bases.push_back(RandomData(600 << 10, 100 + i));
   std::vector<std::map<std::string, std::string>> final_state(kThreads);
   std::atomic<bool> done{false};
   std::thread gc([&] {
