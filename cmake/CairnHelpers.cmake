@@ -84,3 +84,33 @@ function(cairn_check_headers)
                         GTest::gtest)
   target_compile_options(cairn_checkheaders PRIVATE ${CAIRN_WARNINGS})
 endfunction()
+
+# cairn_avx512_emulated_test(NAME DEFINE MACRO KERNEL_SRCS ... SRCS ... DEPS ...): runs an
+# AVX-512 kernel's logic on any AVX2 CPU. KERNEL_SRCS (the dispatcher and its kernels) are
+# compiled from copies, so their per-file ISA flags do not clash with the real library's:
+# *_avx2.cc get -mavx2, *_avx512.cc get no ISA flag and, with MACRO defined, build on the scalar
+# intrinsic stand-ins in internal/testing/avx512_emulation.h. Not in sanitizer builds (scalar
+# stand-ins under ASan take minutes and add nothing the native tests do not cover).
+function(cairn_avx512_emulated_test NAME)
+  if(CAIRN_SANITIZE OR NOT CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "DEFINE" "KERNEL_SRCS;SRCS;DEPS" ${ARGN})
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/${NAME}_srcs)
+  set(copies "")
+  foreach(f IN LISTS ARG_KERNEL_SRCS)
+    configure_file(${f} ${dir}/${f} COPYONLY)
+    list(APPEND copies ${dir}/${f})
+  endforeach()
+  cairn_cc_test(${NAME} SRCS ${copies} ${ARG_SRCS} DEPS ${ARG_DEPS})
+  if(NOT TARGET ${NAME})
+    return()
+  endif()
+  target_include_directories(${NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_definitions(${NAME} PRIVATE ${ARG_DEFINE}=1)
+  foreach(f IN LISTS copies)
+    if(f MATCHES "_avx2\\.cc$")
+      set_source_files_properties(${f} TARGET_DIRECTORY ${NAME} PROPERTIES COMPILE_OPTIONS "-mavx2")
+    endif()
+  endforeach()
+endfunction()
