@@ -129,14 +129,17 @@ Result<std::shared_ptr<const Buffer>> ChunkStore::GetChunk(const ChunkId& id) {
 
 Status ChunkStore::Commit(MetaBatch* batch, const std::vector<ChunkRef>& add,
                           const std::vector<ChunkRef>& remove) {
-  // 1. Every record written so far becomes durable (one fdatasync, group-committed).
-  if (options_.sync) CAIRN_RETURN_IF_ERROR(log_->Sync());
-  // 2. Their locations join this batch; references change with it; all in one synced write.
+  // 1. Take the pending locations first: each was appended before it became pending, so the
+  //    sync below covers it. (Taking them after the sync could publish a record appended in
+  //    between, not yet durable, into a synced index.)
   std::vector<std::pair<ChunkId, ChunkLocation>> published;
   {
     std::lock_guard<std::mutex> lock(pending_mutex_);
     published.assign(pending_.begin(), pending_.end());
   }
+  // 2. Every record written so far becomes durable (one fdatasync, group-committed).
+  if (options_.sync) CAIRN_RETURN_IF_ERROR(log_->Sync());
+  // 3. The locations join this batch; references change with it; all in one synced write.
   for (const auto& [id, loc] : published)
     batch->Put(Cf::kChunks, IdKey(id), EncodeChunkLocation(loc));
   for (const ChunkRef& r : add) batch->AddRef(IdKey(r.id), 1);
