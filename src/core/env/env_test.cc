@@ -22,7 +22,7 @@ class EnvContractTest : public ::testing::TestWithParam<bool> {
     } else {
       mem_ = NewMemEnv();
       env_ = mem_.get();
-      dir_ = "/work";
+      dir_ = "/memdir";
       ASSERT_TRUE(env_->CreateDir(dir_).ok());
     }
   }
