@@ -21,19 +21,8 @@
 #error "blake3_avx512.cc must be compiled with -mavx512f -mavx512vl"
 #endif
 
-// GCC 12 reports its own _mm512_undefined_epi32() (used inside _mm512_unpack*_epi32) as
-// uninitialized (GCC bug 105593, fixed in GCC 13). The warning points into the header, so
-// silencing it there leaves it on for this file's own code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#endif  // CAIRN_BLAKE3_AVX512_EMULATION
+#include "core/internal/immintrin_avx512.h"  // <immintrin.h>, GCC 12 false positive silenced
+#endif                                       // CAIRN_BLAKE3_AVX512_EMULATION
 
 #define CAIRN_B3_INLINE inline __attribute__((always_inline))
 // The short loops over vector arrays carry "#pragma GCC unroll": left rolled (GCC at -O2), the

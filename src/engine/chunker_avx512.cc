@@ -21,18 +21,7 @@
 #define CAIRN_CDC_HAVE_AVX512 1
 #elif (defined(__x86_64__) || defined(__i386__)) && defined(__AVX512F__) && \
     defined(__AVX512VL__) && defined(__AVX512BW__)
-// GCC 12 reports its own _mm512_undefined_epi32() (used inside some intrinsics) as uninitialized
-// (GCC bug 105593, fixed in GCC 13). The warning points into the header, so silencing it there
-// leaves it on for this file's own code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "core/internal/immintrin_avx512.h"  // <immintrin.h>, GCC 12 false positive silenced
 #define CAIRN_CDC_HAVE_AVX512 1
 #endif
 
