@@ -57,6 +57,7 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& op
   }
   CAIRN_RETURN_IF_ERROR(ValidateChunkerOptions(options.chunker));
   std::unique_ptr<ChunkStore> store(new ChunkStore(options));
+  store->sealers_ = std::make_unique<core::ThreadPool>(options.seal_threads);
   CAIRN_ASSIGN_OR_RETURN(MasterKey key,
                          LoadOrCreateMasterKey(options.env, core::JoinPath(options.dir, "keys"),
                                                options.master_key_hex));
@@ -293,15 +294,44 @@ Result<ChunkStoreStats> ChunkStore::Stats() {
 }
 
 ChunkStore::Writer::Writer(ChunkStore* store, Chunker chunker)
-    : store_(store), gc_guard_(store->gc_mutex_), chunker_(std::move(chunker)) {}
+    : store_(store),
+      gc_guard_(store->gc_mutex_),
+      window_(2 * store->sealers_->size() + 2),
+      chunker_(std::move(chunker)) {}
 
-ChunkStore::Writer::~Writer() = default;
+ChunkStore::Writer::~Writer() {
+  // Sealing tasks use the store and must finish while this writer still holds GC off.
+  for (auto& f : inflight_) f.wait();
+}
+
+Status ChunkStore::Writer::CollectOne() {
+  Sealed s = inflight_.front().get();
+  inflight_.pop_front();
+  if (!s.status.ok()) {
+    if (error_.ok()) error_ = s.status;
+    return error_;
+  }
+  if (s.fresh) new_bytes_ += s.ref.length;
+  refs_.push_back(s.ref);
+  return Status();
+}
 
 Status ChunkStore::Writer::Store(ByteSpan chunk) {
-  bool fresh = false;
-  CAIRN_ASSIGN_OR_RETURN(ChunkRef ref, store_->PutChunk(chunk, &fresh));
-  if (fresh) new_bytes_ += chunk.size();
-  refs_.push_back(ref);
+  CAIRN_RETURN_IF_ERROR(error_);
+  while (inflight_.size() >= window_) CAIRN_RETURN_IF_ERROR(CollectOne());
+  auto copy = std::make_shared<Buffer>();
+  copy->Append(chunk);
+  ChunkStore* store = store_;
+  inflight_.push_back(store_->sealers_->Async([store, copy] {
+    Sealed s;
+    Result<ChunkRef> ref = store->PutChunk(copy->span(), &s.fresh);
+    if (ref.ok()) {
+      s.ref = *ref;
+    } else {
+      s.status = ref.status();
+    }
+    return s;
+  }));
   return Status();
 }
 
@@ -329,8 +359,14 @@ Status ChunkStore::Writer::Append(ByteSpan data) {
 Result<std::vector<ChunkRef>> ChunkStore::Writer::Finish() {
   cuts_.clear();
   chunker_.Finish(&cuts_);
+  while (!inflight_.empty()) CAIRN_RETURN_IF_ERROR(CollectOne());
+  CAIRN_RETURN_IF_ERROR(error_);
   if (!pending_.empty()) {
-    CAIRN_RETURN_IF_ERROR(Store(pending_.span()));
+    // The last piece is sealed here: a small object then costs no thread hand-off at all.
+    bool fresh = false;
+    CAIRN_ASSIGN_OR_RETURN(ChunkRef ref, store_->PutChunk(pending_.span(), &fresh));
+    if (fresh) new_bytes_ += ref.length;
+    refs_.push_back(ref);
     pending_.Clear();
   }
   return std::move(refs_);

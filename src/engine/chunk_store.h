@@ -9,9 +9,11 @@
 // makes the chunk records durable. So after a crash, either the whole object is there with all
 // its chunks, or it is not there and its new chunks are unreferenced garbage for GC.
 //
-// Writers (NewWriter) chunk a byte stream with the content-defined Chunker and PutChunk each
-// piece. While any Writer is alive, garbage collection waits, so a chunk that a writer has just
-// deduplicated against cannot be collected before the writer commits its reference.
+// Writers (NewWriter) chunk a byte stream with the content-defined Chunker on the caller's thread
+// and PutChunk each piece on the store's sealing threads, a bounded window of chunks at a time,
+// keeping the object's chunk order. While any Writer is alive, garbage collection waits, so a chunk
+// that a writer has just deduplicated against cannot be collected before the writer commits its
+// reference.
 //
 // Garbage collection: a chunk whose reference count is <= 0 is dead; a sealed segment whose live
 // bytes fall below the threshold has its live records copied forward (as sealed bytes: no
@@ -23,6 +25,8 @@
 #define CAIRN_ENGINE_CHUNK_STORE_H_
 
 #include <cstring>
+#include <deque>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -33,6 +37,7 @@
 #include <vector>
 
 #include "core/env/env.h"
+#include "core/thread_pool.h"
 #include "engine/chunk_codec.h"
 #include "engine/chunker.h"
 #include "engine/metadata.h"
@@ -49,6 +54,9 @@ struct ChunkStoreOptions {
   uint64_t segment_bytes = 256ull << 20;
   size_t cache_bytes = 128u << 20;  // plaintext chunk cache
   bool sync = true;                 // false only for benchmarks of the non-durable path
+  // Threads that seal chunks (BLAKE3, compression, encryption, append) for Writers, so that one
+  // large object uses every core. 0: one per hardware thread.
+  unsigned seal_threads = 0;
 };
 
 struct ChunkRef {
@@ -133,6 +141,7 @@ class ChunkStore {
     }
   };
   std::shared_mutex gc_mutex_;  // writers shared, GC exclusive
+  std::unique_ptr<core::ThreadPool> sealers_;
 
   // Locations of chunks whose records are written but not yet known durable. They reach the
   // index only in Commit, after the log sync that makes their records durable, so the index
@@ -148,7 +157,7 @@ class ChunkStore {
 
 class ChunkStore::Writer {
  public:
-  ~Writer();
+  ~Writer();  // waits for chunks still being sealed
   // Chunks and stores `data`. Errors: as PutChunk.
   Status Append(ByteSpan data);
   // Stores the last partial chunk; returns the object's chunks in order. Call once.
@@ -158,11 +167,23 @@ class ChunkStore::Writer {
 
  private:
   friend class ChunkStore;
+  struct Sealed {
+    Status status;
+    ChunkRef ref;
+    bool fresh = false;
+  };
   Writer(ChunkStore* store, Chunker chunker);
+  // Hands `chunk` to a sealing thread (copying it), first collecting the oldest in-flight result
+  // when the window is full.
   Status Store(ByteSpan chunk);
+  // Collects the oldest in-flight result.
+  Status CollectOne();
 
   ChunkStore* store_;
   std::shared_lock<std::shared_mutex> gc_guard_;
+  std::deque<std::future<Sealed>> inflight_;
+  size_t window_;
+  Status error_;  // the first failure; sticky
   Chunker chunker_;
   Buffer pending_;
   std::vector<uint64_t> cuts_;
