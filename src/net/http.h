@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +30,11 @@ struct HttpRequest {
   std::string path;    // target up to '?', not decoded
   std::string query;   // after '?', not decoded
   HttpHeaders headers;
-  std::string body;  // whole body (bounded by HttpServerOptions::max_body_bytes)
+  // Whole body (bounded by HttpServerOptions::max_body_bytes) for HttpHandler; always empty for
+  // HttpStreamHandler, which receives the body through a BodySink.
+  std::string body;
+  // The body length the client announced: Content-Length, or nullopt for a chunked body.
+  std::optional<uint64_t> content_length;
   std::string remote_address;
 
   std::optional<std::string_view> header(std::string_view name) const {
@@ -41,6 +46,8 @@ struct HttpRequest {
 // Used for bodies too large to hold in memory; errors abort the connection.
 using BodySource = std::function<Result<size_t>(MutableByteSpan out)>;
 
+// A HEAD request's response carries the headers (Content-Length included: the length `body` or
+// `content_length` gives) but never a body; the server leaves it out.
 struct HttpResponse {
   int status = 200;
   HttpHeaders headers;
@@ -56,6 +63,28 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse*)>;
+
+// Receives a request body as it arrives, for bodies too large to buffer (see HttpStreamHandler).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  // Called with successive pieces of the body, in order. A non-OK status stops the body: the
+  // server reads no more of it, calls Finish with that status and closes the connection after
+  // the response.
+  virtual Status Write(ByteSpan data) = 0;
+  // Called once: with OK after the whole body arrived, or with the error Write returned. Not
+  // called when the client goes away or stalls mid-body; the sink is then destroyed without
+  // Finish and must not commit anything.
+  virtual void Finish(const Status& body_status, HttpResponse* response) = 0;
+};
+
+// Sees a request's head (an HttpRequest with an empty body) before any of its body is read.
+// Returns a sink that receives the body and then answers, or nullptr after filling `response`
+// when it can answer without the body (a refused signature, say): the body is then not read —
+// `Expect: 100-continue` is not granted, a small announced body is discarded, a larger one ends
+// the connection after the response.
+using HttpStreamHandler =
+    std::function<std::unique_ptr<BodySink>(const HttpRequest& head, HttpResponse* response)>;
 
 // Routes by exact path and method; unknown paths get 404, known paths with another method 405
 // (with an Allow header). Both as short plain-text bodies.

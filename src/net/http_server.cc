@@ -27,7 +27,7 @@ constexpr size_t kStreamChunk = 256 * 1024;
 
 struct HttpServer::State {
   HttpServerOptions options;
-  HttpHandler handler;
+  HttpStreamHandler handler;
   Runtime* runtime = nullptr;
   std::unique_ptr<tcp::acceptor> acceptor;
   uint16_t port = 0;
@@ -51,7 +51,10 @@ void CountRequest(State* st, int status, std::chrono::steady_clock::time_point s
   }
 }
 
-HttpRequest ToRequest(http::request<http::string_body>&& req, const std::string& remote) {
+using BodyParser = http::request_parser<http::buffer_body>;
+
+HttpRequest ToHead(const BodyParser& parser, const std::string& remote) {
+  const auto& req = parser.get();
   HttpRequest r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
@@ -61,14 +64,51 @@ HttpRequest ToRequest(http::request<http::string_body>&& req, const std::string&
   for (const auto& field : req) {
     r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  r.body = std::move(req.body());
+  if (!parser.chunked()) r.content_length = parser.content_length().value_or(0);
   r.remote_address = remote;
   return r;
 }
 
+// Adapts a whole-body HttpHandler to the streaming interface.
+class BufferingSink : public BodySink {
+ public:
+  BufferingSink(const HttpHandler* handler, HttpRequest head)
+      : handler_(handler), request_(std::move(head)) {}
+  Status Write(ByteSpan data) override {
+    request_.body.append(reinterpret_cast<const char*>(data.data()), data.size());
+    return Status();
+  }
+  void Finish(const Status& body_status, HttpResponse* response) override {
+    if (!body_status.ok()) {
+      response->Set(400, "text/plain; charset=utf-8", body_status.ToString() + "\n");
+      return;
+    }
+    (*handler_)(request_, response);
+  }
+
+ private:
+  const HttpHandler* handler_;
+  HttpRequest request_;
+};
+
 template <typename Message>
 void CopyHeaders(const HttpResponse& resp, Message* msg) {
   for (const auto& [k, v] : resp.headers) msg->set(k, v);
+}
+
+// Lingering close: the client may still be sending a body we did not read. Closing with unread
+// input makes the kernel send RST, which can destroy our response before the client reads it,
+// so half-close and drain (bounded in bytes and time) first.
+asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::unique_ptr<char[]> sink(new char[64 * 1024]);
+  for (size_t drained = 0; drained < (64u << 20);) {
+    auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink.get(), 64 * 1024), kTuple);
+    if (rec) break;
+    drained += rn;
+  }
 }
 
 // Writes a short plain-text error and tells the caller to close the connection.
@@ -82,18 +122,7 @@ asio::awaitable<void> SendError(beast::tcp_stream& stream, State* st, unsigned v
   stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
   auto [ec, n] = co_await http::async_write(stream, res, kTuple);
   if (ec) co_return;
-  // Lingering close: the client may still be sending the body we refused. Closing with unread
-  // input makes the kernel send RST, which can destroy our response before the client reads it,
-  // so half-close and drain (bounded in bytes and time) first.
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(std::chrono::seconds(2));
-  std::unique_ptr<char[]> sink(new char[64 * 1024]);
-  for (size_t drained = 0; drained < (64u << 20);) {
-    auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink.get(), 64 * 1024), kTuple);
-    if (rec) break;
-    drained += rn;
-  }
+  co_await LingeringClose(stream);
 }
 
 // Streams resp.body_source; returns false when the connection must be closed.
@@ -138,15 +167,22 @@ bool IsConnectionEnd(const beast::error_code& ec) {
          ec == asio::error::operation_aborted;
 }
 
+void SetInternalError(HttpResponse* response) {
+  *response = HttpResponse();
+  response->Set(500, "text/plain; charset=utf-8", "internal error\n");
+}
+
 asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
   beast::error_code ep_ec;
   auto ep = socket.remote_endpoint(ep_ec);
   std::string remote = ep_ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  std::unique_ptr<uint8_t[]> body_buf;
+  bool linger = false;  // unread body left: answer, then drain before closing
   for (;;) {
     stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
-    http::request_parser<http::string_body> parser;
+    BodyParser parser;
     parser.header_limit(st->options.max_header_bytes);
     parser.body_limit(st->options.max_body_bytes);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
@@ -168,37 +204,98 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
       co_await SendError(stream, st.get(), version, 413, "request body too large\n");
       break;
     }
-    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      http::response<http::empty_body> cont{http::status::continue_, version};
-      auto [cec, cn] = co_await http::async_write(stream, cont, kTuple);
-      if (cec) break;
-    }
-    if (!parser.is_done()) {
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
-      if (bec == http::error::body_limit) {
-        co_await SendError(stream, st.get(), version, 413, "request body too large\n");
-        break;
-      }
-      if (bec) {
-        if (!IsConnectionEnd(bec)) {
-          co_await SendError(stream, st.get(), version, 400,
-                             "bad request: " + bec.message() + "\n");
-        }
-        break;
-      }
-    }
     bool keep_alive = parser.get().keep_alive();
-    HttpRequest request = ToRequest(parser.release(), remote);
+    bool expect_continue = beast::iequals(parser.get()[http::field::expect], "100-continue");
+    HttpRequest head = ToHead(parser, remote);
+    const std::string method = head.method;
     HttpResponse response;
+    std::unique_ptr<BodySink> sink;
     try {
-      st->handler(request, &response);
+      sink = st->handler(head, &response);
     } catch (const std::exception& e) {
-      spdlog::error("{}: handler for {} {} threw: {}", st->options.name, request.method,
-                    request.path, e.what());
-      response = HttpResponse();
-      response.Set(500, "text/plain; charset=utf-8", "internal error\n");
+      spdlog::error("{}: handler for {} {} threw: {}", st->options.name, head.method, head.path,
+                    e.what());
+      SetInternalError(&response);
     }
+    if (sink) {
+      if (expect_continue && !parser.is_done()) {
+        http::response<http::empty_body> cont{http::status::continue_, version};
+        auto [cec, cn] = co_await http::async_write(stream, cont, kTuple);
+        if (cec) break;
+      }
+      if (!body_buf) body_buf.reset(new uint8_t[kStreamChunk]);
+      Status body_status;
+      bool vanished = false;
+      while (!parser.is_done()) {
+        parser.get().body().data = body_buf.get();
+        parser.get().body().size = kStreamChunk;
+        stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
+        if (bec == http::error::need_buffer) bec = {};
+        size_t got = kStreamChunk - parser.get().body().size;
+        if (bec == http::error::body_limit) {
+          co_await SendError(stream, st.get(), version, 413, "request body too large\n");
+          vanished = true;
+          break;
+        }
+        if (bec) {
+          if (!IsConnectionEnd(bec)) {
+            co_await SendError(stream, st.get(), version, 400,
+                               "bad request: " + bec.message() + "\n");
+          }
+          vanished = true;
+          break;
+        }
+        if (got == 0) continue;
+        try {
+          body_status = sink->Write(ByteSpan(body_buf.get(), got));
+        } catch (const std::exception& e) {
+          spdlog::error("{}: body sink for {} {} threw: {}", st->options.name, head.method,
+                        head.path, e.what());
+          body_status = InternalError("body sink threw");
+        }
+        if (!body_status.ok()) break;
+      }
+      if (vanished) break;  // the sink is destroyed without Finish
+      try {
+        sink->Finish(body_status, &response);
+      } catch (const std::exception& e) {
+        spdlog::error("{}: body sink for {} {} threw: {}", st->options.name, head.method, head.path,
+                      e.what());
+        SetInternalError(&response);
+      }
+      sink.reset();
+      if (!body_status.ok()) linger = true;
+    } else if (!parser.is_done()) {
+      // Answered without the body. Discard a small announced body so the connection stays
+      // usable; otherwise (or when the client waits for 100-continue) close after answering.
+      if (!expect_continue && length && *length <= 64 * 1024) {
+        std::unique_ptr<uint8_t[]> discard(new uint8_t[64 * 1024]);
+        while (!parser.is_done()) {
+          parser.get().body().data = discard.get();
+          parser.get().body().size = 64 * 1024;
+          auto [dec, dn] = co_await http::async_read(stream, buffer, parser, kTuple);
+          if (dec == http::error::need_buffer) dec = {};
+          if (dec) break;
+        }
+        if (!parser.is_done()) break;
+      } else {
+        linger = true;
+      }
+    }
+    if (linger) keep_alive = false;
     CountRequest(st.get(), response.status, start);
+    if (method == "HEAD") {
+      http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
+      CopyHeaders(response, &res);
+      res.content_length(response.body_source ? response.content_length : response.body.size());
+      res.keep_alive(keep_alive);
+      stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+      http::response_serializer<http::empty_body> sr{res};
+      auto [wec, wn] = co_await http::async_write_header(stream, sr, kTuple);
+      if (wec || !keep_alive) break;
+      continue;
+    }
     if (response.body_source) {
       if (!co_await WriteStreamed(stream, st.get(), version, keep_alive, response)) break;
       continue;
@@ -212,8 +309,12 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     if (wec || !keep_alive) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger) {
+    co_await LingeringClose(stream);
+  } else {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
 }
 
 asio::awaitable<void> AcceptLoop(std::shared_ptr<State> st) {
@@ -249,6 +350,17 @@ Status BindError(const HttpServerOptions& o, const beast::error_code& ec) {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(Runtime* runtime,
                                                       const HttpServerOptions& options,
                                                       HttpHandler handler) {
+  auto shared = std::make_shared<HttpHandler>(std::move(handler));
+  return StartStreaming(
+      runtime, options,
+      [shared](const HttpRequest& head, HttpResponse*) -> std::unique_ptr<BodySink> {
+        return std::make_unique<BufferingSink>(shared.get(), head);
+      });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::StartStreaming(Runtime* runtime,
+                                                               const HttpServerOptions& options,
+                                                               HttpStreamHandler handler) {
   auto st = std::make_shared<State>();
   st->options = options;
   st->handler = std::move(handler);

@@ -3,8 +3,10 @@
 // Each connection runs as a C++20 coroutine on one of the Runtime's contexts: keep-alive,
 // pipelined requests answered in order, `Expect: 100-continue` honoured, an idle timeout, limits
 // on header and body size (431 / 413 and the connection closed), 400 for malformed requests.
-// Handlers run on the connection's thread and must not block for long; an exception escaping a
-// handler becomes a 500 response, never a crash.
+// Handlers get the whole body (HttpHandler) or see the head first and stream the body into a
+// BodySink (HttpStreamHandler). Handlers and sinks run on the connection's thread, so a handler
+// that blocks (on disk, say) delays the other connections of that thread; an exception escaping
+// a handler or sink becomes a 500 response, never a crash.
 //
 // Thread safety: Start()/Stop() from one thread; handlers run concurrently on several threads.
 #ifndef CAIRN_NET_HTTP_SERVER_H_
@@ -39,6 +41,10 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> Start(Runtime* runtime,
                                                    const HttpServerOptions& options,
                                                    HttpHandler handler);
+  // The same with a streaming handler; options.max_body_bytes still bounds every body.
+  static Result<std::unique_ptr<HttpServer>> StartStreaming(Runtime* runtime,
+                                                            const HttpServerOptions& options,
+                                                            HttpStreamHandler handler);
   ~HttpServer();  // Stop()
 
   // The bound port (useful when options.port was 0).

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace cairn::net {
 namespace {
 
@@ -164,6 +166,141 @@ TEST_F(HttpServerTest, StreamedResponse) {
   ASSERT_NE(body, std::string::npos);
   EXPECT_NE(out.find("Content-Length: 1000000"), std::string::npos);
   EXPECT_EQ(out.size() - body - 4, 1'000'000u);
+}
+
+TEST_F(HttpServerTest, HeadSendsLengthButNoBody) {
+  RawClient c(server_->port());
+  c.Send("HEAD /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  std::string out = c.ReadUntil("hi ");
+  EXPECT_NE(out.find("Content-Length: 1000000"), std::string::npos) << out;
+  // The GET's response follows the HEAD's headers directly: no body in between.
+  size_t head_end = out.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_EQ(out.compare(head_end + 4, 8, "HTTP/1.1"), 0) << out;
+}
+
+// A sink that hashes what it gets and fails on demand.
+class CountingSink : public BodySink {
+ public:
+  CountingSink(std::atomic<int>* finished, uint64_t fail_after)
+      : finished_(finished), fail_after_(fail_after) {}
+  Status Write(ByteSpan data) override {
+    for (uint8_t b : data) sum_ = sum_ * 31 + b;
+    bytes_ += data.size();
+    ++pieces_;
+    if (bytes_ > fail_after_) return ResourceExhaustedError("sink full");
+    return Status();
+  }
+  void Finish(const Status& body_status, HttpResponse* response) override {
+    ++*finished_;
+    if (!body_status.ok()) {
+      response->Set(507, "text/plain", body_status.ToString());
+      return;
+    }
+    response->Set(200, "text/plain",
+                  std::to_string(bytes_) + " " + std::to_string(sum_) + " " +
+                      std::to_string(pieces_ > 1 ? 1 : 0));
+  }
+
+ private:
+  std::atomic<int>* finished_;
+  uint64_t fail_after_;
+  uint64_t bytes_ = 0, sum_ = 0, pieces_ = 0;
+};
+
+class HttpStreamingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    runtime_ = std::make_unique<Runtime>(1);
+    runtime_->Start();
+    HttpServerOptions options;
+    options.max_body_bytes = 64 << 20;
+    auto server = HttpServer::StartStreaming(
+        runtime_.get(), options,
+        [this](const HttpRequest& head, HttpResponse* resp) -> std::unique_ptr<BodySink> {
+          EXPECT_TRUE(head.body.empty());
+          if (head.path == "/refuse") {
+            resp->Set(403, "text/plain", "no");
+            return nullptr;
+          }
+          last_length_ = head.content_length.value_or(~0ull);
+          return std::make_unique<CountingSink>(&finished_, head.path == "/small" ? 1000 : ~0ull);
+        });
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(server).value();
+  }
+  void TearDown() override {
+    server_.reset();
+    runtime_->Stop();
+  }
+  std::atomic<int> finished_{0};
+  uint64_t last_length_ = 0;
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpStreamingTest, LargeBodyArrivesInPiecesInOrder) {
+  std::string body(5 << 20, '\0');
+  uint64_t sum = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>((i * 7919) >> 3);
+    sum = sum * 31 + static_cast<uint8_t>(body[i]);
+  }
+  RawClient c(server_->port());
+  c.Send("PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_NE(c.ReadUntil("\r\n\r\n").find("100 Continue"), std::string::npos);
+  c.Send(body);
+  std::string out = c.ReadUntil(" 1");
+  EXPECT_NE(out.find("200 OK"), std::string::npos) << out;
+  EXPECT_NE(out.find(std::to_string(body.size()) + " " + std::to_string(sum) + " 1"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(last_length_, body.size());
+  EXPECT_EQ(finished_.load(), 1);
+}
+
+TEST_F(HttpStreamingTest, ChunkedBodyHasNoLength) {
+  RawClient c(server_->port());
+  c.Send("PUT /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  std::string out = c.ReadUntil("\r\n\r\n3 ");
+  EXPECT_NE(out.find("200 OK"), std::string::npos) << out;
+  EXPECT_EQ(last_length_, ~0ull);
+}
+
+TEST_F(HttpStreamingTest, SinkErrorAnswersAndCloses) {
+  RawClient c(server_->port());
+  std::string body(200000, 'q');
+  c.Send("PUT /small HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body);
+  std::string out = c.ReadAll();  // the server closes after answering
+  EXPECT_NE(out.find("507"), std::string::npos) << out;
+  EXPECT_NE(out.find("sink full"), std::string::npos) << out;
+  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+}
+
+TEST_F(HttpStreamingTest, RefusedWithoutReadingTheBody) {
+  {
+    // The client waits for 100-continue, which never comes: it gets the answer instead.
+    RawClient c(server_->port());
+    c.Send(
+        "PUT /refuse HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n"
+        "Expect: 100-continue\r\n\r\n");
+    std::string out = c.ReadAll();
+    EXPECT_EQ(out.find("100 Continue"), std::string::npos) << out;
+    EXPECT_NE(out.find("403 Forbidden"), std::string::npos) << out;
+  }
+  {
+    // A small body is discarded and the connection stays usable.
+    RawClient c(server_->port());
+    c.Send(
+        "PUT /refuse HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nabcdeHEAD /x "
+        "HTTP/1.1\r\nHost: a\r\n\r\n");
+    std::string out = c.ReadUntil("HTTP/1.1", 2);
+    EXPECT_NE(out.find("403 Forbidden"), std::string::npos) << out;
+    EXPECT_NE(out.find("200 OK"), std::string::npos) << out;
+  }
+  EXPECT_EQ(finished_.load(), 1);  // only the HEAD reached a sink's Finish
 }
 
 TEST_F(HttpServerTest, PortInUseIsAClearError) {
