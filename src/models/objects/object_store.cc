@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <tuple>
 
 #include "core/hash.h"
 #include "models/objects/manifest.h"
@@ -71,16 +72,26 @@ std::string Md5Hex(const uint8_t digest[16]) { return HexEncode(ByteSpan(digest,
 
 // ----- PutStream --------------------------------------------------------------------------------
 
-struct PutStream::Md5 {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  Md5() { EVP_DigestInit_ex(ctx, EVP_md5(), nullptr); }
-  ~Md5() { EVP_MD_CTX_free(ctx); }
-  void Update(ByteSpan d) { EVP_DigestUpdate(ctx, d.data(), d.size()); }
+namespace {
+class Md5Ctx {
+ public:
+  Md5Ctx() { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
+  ~Md5Ctx() { EVP_MD_CTX_free(ctx_); }
+  Md5Ctx(const Md5Ctx&) = delete;
+  Md5Ctx& operator=(const Md5Ctx&) = delete;
+  void Update(ByteSpan d) { EVP_DigestUpdate(ctx_, d.data(), d.size()); }
   void Final(uint8_t out[16]) {
     unsigned n = 0;
-    EVP_DigestFinal_ex(ctx, out, &n);
+    EVP_DigestFinal_ex(ctx_, out, &n);
   }
+
+ private:
+  EVP_MD_CTX* ctx_ = EVP_MD_CTX_new();
 };
+}  // namespace
+
+struct PutStream::Md5 : Md5Ctx {};
+struct PartStream::Md5 : Md5Ctx {};
 
 PutStream::PutStream(ObjectStore* store, std::string bucket, std::string key, PutOptions options,
                      std::unique_ptr<engine::ChunkStore::Writer> writer)
@@ -419,9 +430,11 @@ std::string PartKey(const std::string& upload_id, uint32_t n) {
   return upload_id + '\0' + buf;
 }
 
-std::string EncodeUpload(const std::string& bucket, const std::string& key, const PutOptions& o) {
+// Version 2 appends the initiation time (u64 micros); version 1 records read as time 0.
+std::string EncodeUpload(const std::string& bucket, const std::string& key, const PutOptions& o,
+                         uint64_t initiated_micros) {
   ByteWriter w;
-  w.U8(1);
+  w.U8(2);
   w.Str(bucket);
   w.Str(key);
   w.Str(o.content_type);
@@ -435,14 +448,17 @@ std::string EncodeUpload(const std::string& bucket, const std::string& key, cons
     w.Str(k);
     w.Str(v);
   }
+  w.U64(initiated_micros);
   return w.Take();
 }
 
-bool DecodeUpload(std::string_view data, std::string* bucket, std::string* key, PutOptions* o) {
+bool DecodeUpload(std::string_view data, std::string* bucket, std::string* key, PutOptions* o,
+                  uint64_t* initiated_micros) {
   ByteReader r(data);
   uint8_t version;
   uint32_t n;
-  if (!r.U8(&version) || version != 1 || !r.Str(bucket) || !r.Str(key) ||
+  *initiated_micros = 0;
+  if (!r.U8(&version) || (version != 1 && version != 2) || !r.Str(bucket) || !r.Str(key) ||
       !r.Str(&o->content_type)) {
     return false;
   }
@@ -454,6 +470,7 @@ bool DecodeUpload(std::string_view data, std::string* bucket, std::string* key, 
       (*map)[k] = v;
     }
   }
+  if (version >= 2 && !r.U64(initiated_micros)) return false;
   return r.done();
 }
 
@@ -461,6 +478,7 @@ struct StoredPart {
   std::string etag;
   std::array<uint8_t, 16> md5{};
   uint64_t size = 0;
+  uint64_t mtime_micros = 0;
   std::vector<ChunkRef> chunks;
 };
 
@@ -468,6 +486,7 @@ std::string EncodePart(const StoredPart& p) {
   StoredManifest m;
   m.info.size = p.size;
   m.info.etag = p.etag;
+  m.info.mtime_micros = p.mtime_micros;
   m.chunks = p.chunks;
   return EncodeManifest(m);
 }
@@ -477,6 +496,7 @@ Result<StoredPart> DecodePart(std::string_view data) {
   StoredPart p;
   p.etag = m.info.etag;
   p.size = m.info.size;
+  p.mtime_micros = m.info.mtime_micros;
   p.chunks = std::move(m.chunks);
   std::string raw;
   if (!HexDecode(p.etag, &raw) || raw.size() != 16) return DataLossError("part ETag malformed");
@@ -512,42 +532,120 @@ Result<std::string> ObjectStore::CreateMultipart(const std::string& bucket, cons
   env_->RandomBytes(MutableByteSpan(raw, sizeof(raw)));
   std::string id = HexEncode(ByteSpan(raw, sizeof(raw)));
   MetaBatch b;
-  b.Put(Cf::kUploads, id, EncodeUpload(bucket, key, options));
+  b.Put(Cf::kUploads, id, EncodeUpload(bucket, key, options, env_->UnixMicros()));
   CAIRN_RETURN_IF_ERROR(chunks_->metadata()->Write(b));
   return id;
 }
 
-Result<std::string> ObjectStore::UploadPart(const std::string& upload_id, uint32_t part_number,
-                                            ByteSpan data) {
+PartStream::PartStream(ObjectStore* store, std::string upload_id, uint32_t number,
+                       std::unique_ptr<engine::ChunkStore::Writer> writer)
+    : store_(store),
+      upload_id_(std::move(upload_id)),
+      number_(number),
+      writer_(std::move(writer)),
+      md5_(std::make_unique<Md5>()) {}
+
+PartStream::~PartStream() = default;
+
+uint64_t PartStream::bytes() const { return writer_ ? writer_->bytes() : 0; }
+
+Status PartStream::Write(ByteSpan data) {
+  if (finished_) return FailedPreconditionError("part stream already finished");
+  md5_->Update(data);
+  return writer_->Append(data);
+}
+
+Result<std::string> PartStream::Finish() {
+  if (finished_) return FailedPreconditionError("part stream already finished");
+  finished_ = true;
+  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkRef> chunks, writer_->Finish());
+  uint8_t digest[16];
+  md5_->Final(digest);
+  // The writer holds GC off until the references are committed.
+  Result<std::string> etag =
+      store_->CommitPart(upload_id_, number_, writer_->bytes(), digest, std::move(chunks));
+  writer_.reset();
+  return etag;
+}
+
+Result<std::unique_ptr<PartStream>> ObjectStore::PutPart(const std::string& upload_id,
+                                                         uint32_t part_number) {
   if (part_number < 1 || part_number > kMaxParts) {
     return InvalidArgumentError("part number must be between 1 and 10000");
   }
-  auto writer = chunks_->NewWriter();
-  CAIRN_RETURN_IF_ERROR(writer->Append(data));
-  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkRef> chunks, writer->Finish());
+  CAIRN_ASSIGN_OR_RETURN(auto upload, chunks_->metadata()->Get(Cf::kUploads, upload_id));
+  if (!upload) return NotFoundError("no such upload: " + upload_id);
+  return std::unique_ptr<PartStream>(
+      new PartStream(this, upload_id, part_number, chunks_->NewWriter()));
+}
+
+Result<std::string> ObjectStore::UploadPart(const std::string& upload_id, uint32_t part_number,
+                                            ByteSpan data) {
+  CAIRN_ASSIGN_OR_RETURN(auto part, PutPart(upload_id, part_number));
+  CAIRN_RETURN_IF_ERROR(part->Write(data));
+  return part->Finish();
+}
+
+Result<std::string> ObjectStore::CommitPart(const std::string& upload_id, uint32_t number,
+                                            uint64_t size, const uint8_t md5[16],
+                                            std::vector<ChunkRef> chunks) {
   StoredPart part;
-  part.size = data.size();
+  part.size = size;
   part.chunks = std::move(chunks);
-  {
-    PutStream::Md5 md5;
-    md5.Update(data);
-    md5.Final(part.md5.data());
-  }
+  std::memcpy(part.md5.data(), md5, 16);
   part.etag = Md5Hex(part.md5.data());
+  part.mtime_micros = env_->UnixMicros();
   std::lock_guard<std::mutex> lock(UploadLock(upload_id));
   CAIRN_ASSIGN_OR_RETURN(auto upload, chunks_->metadata()->Get(Cf::kUploads, upload_id));
   if (!upload) return NotFoundError("no such upload: " + upload_id);
   std::vector<ChunkRef> replaced;
   CAIRN_ASSIGN_OR_RETURN(auto old,
-                         chunks_->metadata()->Get(Cf::kUploads, PartKey(upload_id, part_number)));
+                         chunks_->metadata()->Get(Cf::kUploads, PartKey(upload_id, number)));
   if (old) {
     CAIRN_ASSIGN_OR_RETURN(StoredPart prev, DecodePart(*old));
     replaced = std::move(prev.chunks);
   }
   MetaBatch b;
-  b.Put(Cf::kUploads, PartKey(upload_id, part_number), EncodePart(part));
+  b.Put(Cf::kUploads, PartKey(upload_id, number), EncodePart(part));
   CAIRN_RETURN_IF_ERROR(chunks_->Commit(&b, part.chunks, replaced));
   return part.etag;
+}
+
+Result<ObjectStore::UploadInfo> ObjectStore::GetUpload(const std::string& upload_id) {
+  CAIRN_ASSIGN_OR_RETURN(auto upload, chunks_->metadata()->Get(Cf::kUploads, upload_id));
+  if (!upload) return NotFoundError("no such upload: " + upload_id);
+  UploadInfo info;
+  PutOptions options;
+  info.upload_id = upload_id;
+  if (!DecodeUpload(*upload, &info.bucket, &info.key, &options, &info.initiated_micros)) {
+    return DataLossError("corrupt upload record " + upload_id);
+  }
+  return info;
+}
+
+Result<std::vector<ObjectStore::UploadInfo>> ObjectStore::ListUploads(const std::string& bucket) {
+  CAIRN_RETURN_IF_ERROR(CheckBucket(bucket));
+  std::vector<UploadInfo> uploads;
+  Status error;
+  CAIRN_RETURN_IF_ERROR(
+      chunks_->metadata()->Scan(Cf::kUploads, "", "", [&](std::string_view k, std::string_view v) {
+        if (k.find('\0') != std::string_view::npos) return true;  // a part record
+        UploadInfo info;
+        PutOptions options;
+        info.upload_id = std::string(k);
+        if (!DecodeUpload(v, &info.bucket, &info.key, &options, &info.initiated_micros)) {
+          error = DataLossError("corrupt upload record " + info.upload_id);
+          return false;
+        }
+        if (info.bucket == bucket) uploads.push_back(std::move(info));
+        return true;
+      }));
+  CAIRN_RETURN_IF_ERROR(error);
+  std::sort(uploads.begin(), uploads.end(), [](const UploadInfo& a, const UploadInfo& b) {
+    return std::tie(a.key, a.initiated_micros, a.upload_id) <
+           std::tie(b.key, b.initiated_micros, b.upload_id);
+  });
+  return uploads;
 }
 
 Result<std::vector<ObjectStore::PartInfo>> ObjectStore::ListParts(const std::string& upload_id) {
@@ -565,7 +663,7 @@ Result<std::vector<ObjectStore::PartInfo>> ObjectStore::ListParts(const std::str
         }
         parts.push_back(
             PartInfo{static_cast<uint32_t>(std::stoul(std::string(k.substr(prefix.size())))),
-                     p->etag, p->size});
+                     p->etag, p->size, p->mtime_micros});
         return true;
       }));
   CAIRN_RETURN_IF_ERROR(error);
@@ -582,7 +680,8 @@ Result<ObjectInfo> ObjectStore::CompleteMultipart(
   if (!upload) return NotFoundError("no such upload: " + upload_id);
   std::string bucket, key;
   PutOptions options;
-  if (!DecodeUpload(*upload, &bucket, &key, &options)) {
+  uint64_t initiated = 0;
+  if (!DecodeUpload(*upload, &bucket, &key, &options, &initiated)) {
     return DataLossError("upload record is malformed: " + upload_id);
   }
   if (parts.empty()) return InvalidArgumentError("MalformedXML: no parts given");

@@ -111,6 +111,29 @@ class PutStream {
   bool finished_ = false;
 };
 
+// Streams one multipart part's bytes into the store (see ObjectStore::PutPart).
+class PartStream {
+ public:
+  ~PartStream();
+  Status Write(ByteSpan data);
+  // Commits the part (replacing an earlier upload of the same number) and returns its ETag (hex
+  // MD5, no quotes). Errors: kNotFound when the upload was completed or aborted meanwhile.
+  Result<std::string> Finish();
+  uint64_t bytes() const;
+
+ private:
+  friend class ObjectStore;
+  PartStream(ObjectStore* store, std::string upload_id, uint32_t number,
+             std::unique_ptr<engine::ChunkStore::Writer> writer);
+  ObjectStore* store_;
+  std::string upload_id_;
+  uint32_t number_;
+  std::unique_ptr<engine::ChunkStore::Writer> writer_;
+  struct Md5;
+  std::unique_ptr<Md5> md5_;
+  bool finished_ = false;
+};
+
 // Reads an object (or a byte range of it) chunk by chunk, verifying each chunk.
 class GetStream {
  public:
@@ -170,13 +193,28 @@ class ObjectStore {
   // Multipart uploads.
   Result<std::string> CreateMultipart(const std::string& bucket, const std::string& key,
                                       PutOptions options = {});
-  // Part numbers 1..10000. Returns the part's ETag (hex MD5).
+  // Starts streaming part `part_number` (1..10000) of an upload. Errors: kInvalidArgument (part
+  // number), kNotFound (no such upload).
+  Result<std::unique_ptr<PartStream>> PutPart(const std::string& upload_id, uint32_t part_number);
+  // Convenience: a whole part from a buffer. Returns the part's ETag (hex MD5).
   Result<std::string> UploadPart(const std::string& upload_id, uint32_t part_number, ByteSpan data);
   struct PartInfo {
     uint32_t number = 0;
     std::string etag;
     uint64_t size = 0;
+    uint64_t mtime_micros = 0;  // when the part was uploaded
   };
+  struct UploadInfo {
+    std::string upload_id;
+    std::string bucket;
+    std::string key;
+    uint64_t initiated_micros = 0;
+  };
+  // The bucket's multipart uploads in progress, ordered by key, then initiation time.
+  // Errors: kNotFound (bucket).
+  Result<std::vector<UploadInfo>> ListUploads(const std::string& bucket);
+  // The upload's bucket and key. Errors: kNotFound.
+  Result<UploadInfo> GetUpload(const std::string& upload_id);
   Result<std::vector<PartInfo>> ListParts(const std::string& upload_id);
   // `parts`: (number, etag) in ascending order, each uploaded; all but the last >= 5 MiB
   // unless `min_part_bytes` says otherwise. Errors: kNotFound (upload), kInvalidArgument
@@ -188,6 +226,10 @@ class ObjectStore {
 
  private:
   friend class PutStream;
+  friend class PartStream;
+  // Records a finished part under the upload's lock.
+  Result<std::string> CommitPart(const std::string& upload_id, uint32_t number, uint64_t size,
+                                 const uint8_t md5[16], std::vector<engine::ChunkRef> chunks);
   Result<std::optional<StoredManifest>> LoadManifest(const std::string& bucket,
                                                      const std::string& key);
   Status CheckBucket(const std::string& bucket);

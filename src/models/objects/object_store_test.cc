@@ -231,6 +231,54 @@ TEST_F(ObjectStoreTest, MultipartUpload) {
   EXPECT_EQ(store_->UploadPart(id2, 1, AsBytes("x")).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(ObjectStoreTest, StreamedPartsAndUploadListing) {
+  store_->set_min_part_bytes(1 << 20);
+  ASSERT_TRUE(store_->CreateBucket("other").ok());
+  auto b = store_->CreateMultipart("photos", "b").value();
+  auto a1 = store_->CreateMultipart("photos", "a").value();
+  auto a2 = store_->CreateMultipart("photos", "a").value();
+  ASSERT_TRUE(store_->CreateMultipart("other", "a").ok());
+  EXPECT_EQ(store_->PutPart("nope", 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutPart(b, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->PutPart(b, 10001).status().code(), StatusCode::kInvalidArgument);
+
+  auto uploads = store_->ListUploads("photos").value();
+  ASSERT_EQ(uploads.size(), 3u);
+  EXPECT_EQ(uploads[0].key, "a");
+  EXPECT_EQ(uploads[1].key, "a");
+  EXPECT_LE(uploads[0].initiated_micros, uploads[1].initiated_micros);
+  EXPECT_GT(uploads[0].initiated_micros, 0u);
+  EXPECT_EQ(uploads[2].upload_id, b);
+  EXPECT_EQ(store_->ListUploads("missing").status().code(), StatusCode::kNotFound);
+  auto got = store_->GetUpload(a1).value();
+  EXPECT_EQ(got.bucket, "photos");
+  EXPECT_EQ(got.key, "a");
+
+  // A part streamed in uneven pieces equals the same bytes uploaded at once.
+  std::string p1 = RandomData(3 << 20, 21);
+  auto stream = store_->PutPart(a2, 1).value();
+  for (size_t off = 0; off < p1.size(); off += 77777) {
+    ASSERT_TRUE(
+        stream->Write(AsBytes(p1).subspan(off, std::min<size_t>(77777, p1.size() - off))).ok());
+  }
+  EXPECT_EQ(stream->bytes(), p1.size());
+  std::string e1 = stream->Finish().value();
+  EXPECT_EQ(e1, Md5Hex(p1));
+  EXPECT_EQ(stream->Finish().status().code(), StatusCode::kFailedPrecondition);
+  auto parts = store_->ListParts(a2).value();
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].size, p1.size());
+  EXPECT_GT(parts[0].mtime_micros, 0u);
+  // A part whose upload is aborted while it streams is refused at Finish.
+  auto late = store_->PutPart(a1, 1).value();
+  ASSERT_TRUE(late->Write(AsBytes(p1)).ok());
+  ASSERT_TRUE(store_->AbortMultipart(a1).ok());
+  EXPECT_EQ(late->Finish().status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store_->CompleteMultipart(a2, {{1, e1}}).ok());
+  EXPECT_EQ(GetAll("photos", "a"), p1);
+  EXPECT_EQ(store_->ListUploads("photos").value().size(), 1u);
+}
+
 TEST_F(ObjectStoreTest, MerkleProofsVerify) {
   std::string data = RandomData(3 << 20, 3);
   auto info = store_->PutBytes("photos", "m", AsBytes(data)).value();
