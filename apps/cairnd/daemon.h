@@ -1,6 +1,8 @@
 // Daemon: cairnd's lifetime. Opens (creates, locks) the data directory, starts the network
 // runtime and every configured listener, serves until Shutdown(), then stops in reverse order.
 //
+// The engine (chunk store + metadata) lives in DATA_DIR/engine; the objects model sits on it and
+// the S3 face serves it. A background thread runs garbage collection every gc_interval seconds.
 // Faces arrive with their issues; until a face exists, its port setting is validated and the
 // daemon logs that the face is not part of this build instead of pretending to serve it.
 //
@@ -9,11 +11,18 @@
 #ifndef CAIRN_APPS_CAIRND_DAEMON_H_
 #define CAIRN_APPS_CAIRND_DAEMON_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "apps/cairnd/options.h"
 #include "core/env/env.h"
 #include "core/metrics.h"
+#include "engine/chunk_store.h"
+#include "faces/s3/s3_face.h"
+#include "models/objects/object_store.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
 
@@ -32,11 +41,18 @@ class Daemon {
   void Stop();
 
   uint16_t api_port() const;
+  uint16_t s3_port() const;
 
  private:
   Status OpenDataDir();
   Status StartApi();
+  Status OpenEngine();
+  Status StartS3();
+  // The configured S3 credentials, or the root pair kept in the data directory (generated on
+  // first start).
+  Result<s3::S3Credentials> S3Credentials();
   void RegisterApiRoutes(net::HttpRouter* router);
+  void GcLoop();
 
   DaemonOptions options_;
   core::Env* env_;
@@ -45,6 +61,16 @@ class Daemon {
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<net::HttpRouter> api_router_;
   std::unique_ptr<net::HttpServer> api_server_;
+  std::unique_ptr<engine::ChunkStore> chunks_;
+  std::unique_ptr<objects::ObjectStore> objects_;
+  std::optional<objects::AccessTokenKey> access_tokens_;
+  std::unique_ptr<s3::S3Face> s3_face_;
+  std::unique_ptr<net::Runtime> s3_runtime_;
+  std::unique_ptr<net::HttpServer> s3_server_;
+  std::thread gc_thread_;
+  std::mutex gc_mutex_;
+  std::condition_variable gc_cv_;
+  bool stopping_ = false;
   uint64_t start_micros_ = 0;
   bool ready_ = false;
 };

@@ -1,6 +1,9 @@
 #include "apps/cairnd/daemon.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace cairn::cairnd {
 namespace {
@@ -14,16 +17,22 @@ DaemonOptions TestOptions(const std::string& dir) {
   return o;
 }
 
+// The engine's metadata (RocksDB) needs a real directory, so this test uses the real Env.
 TEST(DaemonTest, SecondDaemonOnSameDataDirIsRefused) {
-  auto env = core::NewMemEnv();
-  Daemon first(TestOptions("/data"), env.get());
-  ASSERT_TRUE(first.Start().ok());
-  Daemon second(TestOptions("/data"), env.get());
+  core::Env* env = core::Env::Default();
+  std::string dir = ::testing::TempDir() + "cairn-daemon-test-" + std::to_string(::getpid());
+  Daemon first(TestOptions(dir), env);
+  Status started = first.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  Daemon second(TestOptions(dir), env);
   Status s = second.Start();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
-  EXPECT_EQ(s.message(), "data directory /data is locked by another cairnd process (LOCK)");
+  EXPECT_EQ(s.message(), "data directory " + dir + " is locked by another cairnd process (LOCK)");
   first.Stop();
-  EXPECT_TRUE(second.Start().ok());
+  started = second.Start();
+  EXPECT_TRUE(started.ok()) << started;
+  second.Stop();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(DaemonTest, DataDirThatIsAFileIsUnusable) {

@@ -24,6 +24,7 @@ struct Setting {
   std::string* str = nullptr;
   uint16_t* port = nullptr;
   unsigned* count = nullptr;
+  int64_t max = 1024;  // kCount's upper bound
 };
 
 std::vector<Setting> Settings(DaemonOptions* o) {
@@ -35,8 +36,15 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"rpc_port", Setting::kPort, nullptr, &o->rpc_port},
       {"api_port", Setting::kPort, nullptr, &o->api_port},
       {"threads", Setting::kCount, nullptr, nullptr, &o->threads},
+      {"s3_threads", Setting::kCount, nullptr, nullptr, &o->s3_threads},
       {"log_level", Setting::kString, &o->log_level},
       {"log_file", Setting::kString, &o->log_file},
+      {"master_key", Setting::kString, &o->master_key},
+      {"s3_access_key", Setting::kString, &o->s3_access_key},
+      {"s3_secret_key", Setting::kString, &o->s3_secret_key},
+      {"s3_region", Setting::kString, &o->s3_region},
+      {"s3_domain", Setting::kString, &o->s3_domain},
+      {"gc_interval", Setting::kCount, nullptr, nullptr, &o->gc_interval, 7 * 86400},
   };
 }
 
@@ -59,7 +67,7 @@ Status ApplyText(const Setting& s, const std::string& value, const std::string& 
     *s.str = value;
     return Status();
   }
-  int64_t max = s.kind == Setting::kPort ? 65535 : 1024;
+  int64_t max = s.kind == Setting::kPort ? 65535 : s.max;
   int64_t n = -1;
   auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
   if (ec != std::errc() || ptr != value.data() + value.size() || n < 0 || n > max) {
@@ -87,7 +95,7 @@ Status ApplyConfig(const core::Config& config, const std::vector<Setting>& setti
       }
       if (v) *s.str = *v;
     } else {
-      int64_t max = s.kind == Setting::kPort ? 65535 : 1024;
+      int64_t max = s.kind == Setting::kPort ? 65535 : s.max;
       CAIRN_ASSIGN_OR_RETURN(auto v, config.GetInt(s.key, 0, max));
       if (v && s.kind == Setting::kPort) *s.port = static_cast<uint16_t>(*v);
       if (v && s.kind == Setting::kCount) *s.count = static_cast<unsigned>(*v);

@@ -26,8 +26,21 @@ struct DaemonOptions {
   uint16_t rpc_port = 22021;
   uint16_t api_port = 9100;
   unsigned threads = 0;  // network threads; 0 = one per core
+  // Threads serving the S3 face. Its handlers block on disk (a synced commit per PUT), so more
+  // threads than cores let concurrent requests share one group commit. 0: max(16, 4 per core).
+  unsigned s3_threads = 0;
   std::string log_level = "info";
   std::string log_file;  // empty: stderr
+  // The engine's master key (64 hex digits); empty: DATA_DIR/engine/keys/master.key, created on
+  // first start.
+  std::string master_key;
+  // S3 credentials; with none configured, a root key pair is generated into
+  // DATA_DIR/s3-credentials.toml on first start and read from there afterwards.
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  std::string s3_region = "us-east-1";
+  std::string s3_domain = "localhost";  // virtual-host style: <bucket>.<s3_domain>
+  unsigned gc_interval = 600;           // seconds between background GC passes; 0 = never
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

@@ -1,4 +1,5 @@
-// cairn: the command-line tool. Subcommands: hash, version (more arrive with their faces).
+// cairn: the command-line tool. Subcommands: hash, scrub, url, verify, version (more arrive with
+// their faces).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -6,6 +7,8 @@
 
 #include "cli/hash_command.h"
 #include "cli/scrub_command.h"
+#include "cli/url_command.h"
+#include "cli/verify_command.h"
 #include "core/blake3.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +35,27 @@ int main(int argc, char** argv) {
   scrub_cmd->add_option("--data-dir", scrub.data_dir, "cairnd data directory")
       ->capture_default_str();
 
+  cli::VerifyOptions verify;
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "check a chunk's Merkle proof from GET /bucket/key?proof&chunk=i (exit 1 if bad)");
+  verify_cmd->add_option("--proof", verify.proof_file, "proof JSON file ('-' for stdin)")
+      ->required();
+  verify_cmd->add_option("--data", verify.data_file, "file with the chunk's bytes");
+  verify_cmd->add_option("--root", verify.root_hex, "expected root (x-cairn-merkle-root)");
+
+  cli::UrlOptions url;
+  CLI::App* url_cmd = app.add_subcommand("url", "ephemeral URLs that need no S3 credentials");
+  url_cmd->require_subcommand(1);
+  CLI::App* url_create = url_cmd->add_subcommand(
+      "create", "print a URL for s3://bucket/key (or a prefix) that expires after --ttl");
+  url_create->add_option("target", url.target, "s3://bucket/key")->required();
+  url_create->add_option("--ttl", url.ttl, "lifetime: 90s, 15m, 1h, 7d")->capture_default_str();
+  url_create->add_flag("--prefix", url.prefix, "grant every key under the given prefix");
+  url_create->add_flag("--write", url.write, "allow PUT as well as GET/HEAD");
+  url_create->add_option("--data-dir", url.data_dir, "cairnd data directory (signing key)")
+      ->capture_default_str();
+  url_create->add_option("--endpoint", url.endpoint, "cairnd S3 endpoint")->capture_default_str();
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -45,6 +69,8 @@ int main(int argc, char** argv) {
     if (const char* key = std::getenv("CAIRN_MASTER_KEY")) scrub.master_key_hex = key;
     return cli::RunScrub(scrub, core::Env::Default(), stdout);
   }
+  if (url_create->parsed()) return cli::RunUrlCreate(url, core::Env::Default(), stdout);
+  if (verify_cmd->parsed()) return cli::RunVerify(verify, core::Env::Default(), stdout);
   if (hash_cmd->parsed()) {
     if (backend != "auto") {
       core::Blake3Backend want = backend == "portable" ? core::Blake3Backend::kPortable

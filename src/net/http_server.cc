@@ -329,6 +329,10 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<State> st) {
       co_await timer.async_wait(kTuple);
       continue;
     }
+    // Responses go out as separate writes (headers, then body pieces): without TCP_NODELAY,
+    // Nagle's algorithm holds a small body back until the client's delayed ACK, ~40 ms.
+    beast::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     auto exec = socket.get_executor();
     asio::co_spawn(exec, Serve(st, tcp::socket(std::move(socket))), asio::detached);
   }

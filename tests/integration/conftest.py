@@ -26,11 +26,12 @@ def free_port():
 class Cairnd:
     """A running cairnd process with its own data dir and ports."""
 
-    def __init__(self, data_dir, extra_args=(), env=None):
+    def __init__(self, data_dir, extra_args=(), env=None, s3=False):
         self.data_dir = str(data_dir)
         self.api_port = free_port()
+        self.s3_port = free_port() if s3 else 0
         self.args = [binary("cairnd"), "--data-dir", self.data_dir,
-                     "--api-port", str(self.api_port), "--s3-port", "0",
+                     "--api-port", str(self.api_port), "--s3-port", str(self.s3_port),
                      "--resp-port", "0", "--rpc-port", "0", *extra_args]
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
@@ -75,5 +76,20 @@ class Cairnd:
 @pytest.fixture
 def cairnd(tmp_path):
     daemon = Cairnd(tmp_path / "data").start()
+    yield daemon
+    daemon.stop()
+
+
+S3_ACCESS_KEY = "CAIRNTESTACCESSKEY01"
+S3_SECRET_KEY = "cairn/test/secret/key/0123456789abcdefghij"
+
+
+@pytest.fixture
+def s3d(tmp_path):
+    """cairnd with the S3 face on a free port and known credentials."""
+    daemon = Cairnd(tmp_path / "data", s3=True,
+                    extra_args=["--s3-access-key", S3_ACCESS_KEY,
+                                "--s3-secret-key", S3_SECRET_KEY]).start()
+    daemon.s3_url = f"http://127.0.0.1:{daemon.s3_port}"
     yield daemon
     daemon.stop()

@@ -414,6 +414,8 @@ Result<ChunkProof> ObjectStore::ProveChunk(const std::string& bucket, const std:
   proof.index = index;
   proof.chunk_count = leaves.size();
   proof.chunk_id = m->chunks[index].id;
+  proof.length = m->chunks[index].length;
+  for (uint64_t i = 0; i < index; ++i) proof.offset += m->chunks[i].length;
   proof.root = m->info.merkle_root;
   return proof;
 }

@@ -82,6 +82,8 @@ struct ListResult {
 struct ChunkProof {
   uint64_t index = 0;
   uint64_t chunk_count = 0;
+  uint64_t offset = 0;  // the chunk's first byte in the object
+  uint32_t length = 0;  // its length
   engine::ChunkId chunk_id{};
   std::vector<engine::Hash32> path;
   engine::Hash32 root{};
