@@ -282,6 +282,43 @@ def test_boto3_transfer_manager(s3d, tmp_path):
     assert c.head_object(Bucket="bkt", Key="t/big.bin")["ETag"].endswith('-3"')
 
 
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def test_200mib_multipart_survives_restart(tmp_path):
+    from boto3.s3.transfer import TransferConfig
+    src = tmp_path / "big.bin"
+    with open(src, "wb") as f:
+        for _ in range(200):
+            f.write(os.urandom(MIB))
+    cfg = TransferConfig(multipart_threshold=16 * MIB, multipart_chunksize=16 * MIB,
+                         max_concurrency=4)
+    d = s3_daemon(tmp_path / "data").start()
+    try:
+        c = client(d)
+        c.create_bucket(Bucket="bkt")
+        c.upload_file(str(src), "bkt", "big/200mib.bin", Config=cfg)
+        c.put_object(Bucket="bkt", Key="big/small.txt", Body=b"small")
+    finally:
+        d.stop()  # a clean SIGTERM restart
+    d2 = s3_daemon(tmp_path / "data").start()
+    try:
+        c2 = client(d2)
+        listed = {o["Key"]: o["Size"] for o in c2.list_objects_v2(Bucket="bkt")["Contents"]}
+        assert listed == {"big/200mib.bin": 200 * MIB, "big/small.txt": 5}
+        assert c2.head_object(Bucket="bkt", Key="big/200mib.bin")["ETag"].endswith('-13"')
+        dst = tmp_path / "back.bin"
+        c2.download_file("bkt", "big/200mib.bin", str(dst), Config=cfg)
+        assert file_sha256(dst) == file_sha256(src)
+    finally:
+        d2.stop()
+
+
 def test_auth_failures(s3d):
     c = client(s3d)
     c.create_bucket(Bucket="bkt")
@@ -317,6 +354,16 @@ def test_presigned_urls(s3d):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(bad)
     assert e.value.code == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in e.value.read()
+    # So is an expired one.
+    short = c.generate_presigned_url("get_object", Params={"Bucket": "bkt", "Key": "file.txt"},
+                                     ExpiresIn=1)
+    import time
+    time.sleep(2.1)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(short)
+    assert e.value.code == 403
+    assert b"Request has expired" in e.value.read()
 
 
 def s3_daemon(data_dir):
@@ -385,24 +432,33 @@ def test_awscli(s3d, tmp_path):
     aws = ["aws", "--endpoint-url", s3d.s3_url]
     run(aws + ["s3", "mb", "s3://cli"], env)
     big = tmp_path / "big.bin"
-    big.write_bytes(data(20 * MIB + 3, 4))  # above awscli's 8 MiB multipart threshold
+    with open(big, "wb") as f:  # 1 GiB + 3 bytes, far above the 8 MiB multipart threshold
+        for _ in range(1024):
+            f.write(os.urandom(MIB))
+        f.write(b"end")
     run(aws + ["s3", "cp", str(big), "s3://cli/big.bin"], env)
     tree = tmp_path / "tree"
-    (tree / "sub").mkdir(parents=True)
-    for i in range(5):
-        (tree / f"f{i}.txt").write_text(f"file {i}\n" * (i + 1))
+    for i in range(1000):
+        sub = tree / f"d{i % 10}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"f{i}.txt").write_bytes(data(100 + i * 7, i))
+    (tree / "sub").mkdir()
     (tree / "sub" / "deep.txt").write_text("deep\n")
     run(aws + ["s3", "sync", str(tree), "s3://cli/tree"], env)
     listing = run(aws + ["s3", "ls", "--recursive", "s3://cli/"], env)
     assert "tree/sub/deep.txt" in listing and "big.bin" in listing
+    assert len([l for l in listing.splitlines() if " tree/" in l]) == 1001
     out = tmp_path / "out.bin"
     run(aws + ["s3", "cp", "s3://cli/big.bin", str(out)], env)
-    assert out.read_bytes() == big.read_bytes()
+    assert file_sha256(out) == file_sha256(big)
     back = tmp_path / "back"
     run(aws + ["s3", "sync", "s3://cli/tree", str(back)], env)
+    for i in range(1000):
+        rel = f"d{i % 10}/f{i}.txt"
+        assert (back / rel).read_bytes() == (tree / rel).read_bytes(), rel
     assert (back / "sub" / "deep.txt").read_text() == "deep\n"
     head = run(aws + ["s3api", "head-object", "--bucket", "cli", "--key", "big.bin"], env)
-    assert '"ContentLength": %d' % (20 * MIB + 3) in head
+    assert '"ContentLength": %d' % (1024 * MIB + 3) in head
     run(aws + ["s3", "rm", "--recursive", "s3://cli/tree"], env)
     assert "tree/" not in run(aws + ["s3", "ls", "--recursive", "s3://cli/"], env)
 
@@ -454,9 +510,17 @@ def test_rclone(s3d, tmp_path):
         (src / f"file{i}.dat").write_bytes(data(1000 * i + 1, i))
     (src / "nested" / "big.dat").write_bytes(data(11 * MIB, 42))
     run(["rclone", "mkdir", "cairn:rcl"], env)
-    run(["rclone", "copy", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", str(src),
+    run(["rclone", "sync", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", str(src),
          "cairn:rcl/data"], env)
     run(["rclone", "check", str(src), "cairn:rcl/data"], env)
+    # Change the source and sync again: only the difference moves, and check agrees.
+    (src / "file3.dat").write_bytes(b"changed")
+    (src / "file4.dat").unlink()
+    run(["rclone", "sync", str(src), "cairn:rcl/data"], env)
+    run(["rclone", "check", str(src), "cairn:rcl/data"], env)
+    down = tmp_path / "down"
+    run(["rclone", "sync", "cairn:rcl/data", str(down)], env)
+    run(["rclone", "check", str(src), str(down)], env)
     listing = run(["rclone", "ls", "cairn:rcl"], env)
     assert "data/nested/big.dat" in listing
     dst = tmp_path / "dst"
