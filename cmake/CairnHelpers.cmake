@@ -21,6 +21,19 @@ if(CAIRN_SANITIZE)
     list(APPEND CAIRN_WARNINGS -Wno-tsan)
   endif()
   add_link_options(-fsanitize=${CAIRN_SANITIZE})
+  # clang < 15 cannot compile C++20 coroutines (net/http_server.cc) with -fsanitize=function,
+  # which -fsanitize=undefined includes ("Cannot represent a difference across sections",
+  # llvm-project issue 49689, fixed in clang 15).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 15 AND
+     CAIRN_SANITIZE MATCHES "undefined")
+    add_compile_options(-fno-sanitize=function)
+  endif()
+endif()
+
+# Fuzz builds instrument every library for coverage, so libFuzzer sees the edges of the code
+# under test and not only the harness's.
+if(CAIRN_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 if(CAIRN_PARANOID_CHECKS)

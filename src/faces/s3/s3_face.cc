@@ -15,6 +15,7 @@
 #include "faces/s3/aws_chunked.h"
 #include "faces/s3/s3_errors.h"
 #include "faces/s3/s3_xml.h"
+#include "faces/s3/sigv2.h"
 #include "faces/s3/sigv4.h"
 
 namespace cairn::s3 {
@@ -1293,8 +1294,12 @@ std::unique_ptr<BodySink> S3Face::Dispatch(const HttpRequest& head, HttpResponse
     }
     return std::nullopt;
   };
-  auto auth = VerifySigV4(head.method, head.path, head.query, head.headers, secrets,
-                          static_cast<int64_t>(req->now_micros / 1000000), sig);
+  const auto now = static_cast<int64_t>(req->now_micros / 1000000);
+  auto auth =
+      IsSigV2(head.query, head.headers)
+          ? VerifySigV2(head.method, head.path, head.query, head.headers, host_bucket, secrets, now,
+                        sig)
+          : VerifySigV4(head.method, head.path, head.query, head.headers, secrets, now, sig);
   if (auto* f = std::get_if<AuthFailure>(&auth)) {
     SetError(response, *req, FromAuth(*f));
     return nullptr;

@@ -9,45 +9,35 @@
 #include <map>
 
 #include "core/bytes.h"
+#include "faces/s3/internal/sig_common.h"
 #include "faces/s3/s3_xml.h"
 
 namespace cairn::s3 {
 namespace {
+
+using sig_internal::Civil;
+using sig_internal::CivilFromUnix;
+using sig_internal::ConstantTimeEquals;
+using sig_internal::EqualsIgnoreCase;
+using sig_internal::Fail;
+using sig_internal::FormatIsoExtended;
+using sig_internal::HexValue;
+using sig_internal::IsDigits;
+using sig_internal::IsSpace;
+using sig_internal::NoValidDate;
+using sig_internal::OneAuthMechanismOnly;
+using sig_internal::ParseQuery;
+using sig_internal::PercentDecode;
+using sig_internal::Split;
+using sig_internal::ToInt;
+using sig_internal::ToLower;
+using sig_internal::Trim;
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kService = "s3";
 constexpr std::string_view kTerminal = "aws4_request";
 constexpr std::string_view kContentSha256 = "x-amz-content-sha256";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
-
-AuthFailure Fail(std::string code, std::string message,
-                 std::vector<std::pair<std::string, std::string>> details = {}) {
-  return AuthFailure{std::move(code), std::move(message), std::move(details)};
-}
-
-char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ToLowerAscii(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // SigV4 header value canonicalisation: trim, and collapse runs of whitespace into one space.
 std::string TrimAll(std::string_view value) {
@@ -67,67 +57,6 @@ std::string TrimAll(std::string_view value) {
   return out;
 }
 
-bool IsDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(c == '+' && plus_is_space ? ' ' : c);
-  }
-  return out;
-}
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    size_t end = s.find(sep, start);
-    if (end == std::string_view::npos) {
-      out.push_back(s.substr(start));
-      return out;
-    }
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
-// Query parameters, decoded ('+' as space), in wire order.
-std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view raw_query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (raw_query.empty()) return out;
-  for (std::string_view piece : Split(raw_query, '&')) {
-    if (piece.empty()) continue;
-    size_t eq = piece.find('=');
-    if (eq == std::string_view::npos) {
-      out.emplace_back(PercentDecode(piece, true), std::string());
-    } else {
-      out.emplace_back(PercentDecode(piece.substr(0, eq), true),
-                       PercentDecode(piece.substr(eq + 1), true));
-    }
-  }
-  return out;
-}
-
 std::string Hex(std::string_view raw) { return HexEncode(AsBytes(raw)); }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -140,24 +69,6 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   return era * 146097 + doe - 719468;
 }
 
-struct Civil {
-  int64_t year, month, day, hour, minute, second;
-};
-
-Civil CivilFromUnix(int64_t t) {
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int64_t secs = t - days * 86400;
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  return Civil{yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, secs / 3600, secs / 60 % 60, secs % 60};
-}
-
 std::optional<int64_t> UnixFromCivil(const Civil& c) {
   static constexpr int kDaysInMonth[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (c.month < 1 || c.month > 12 || c.day < 1 || c.day > kDaysInMonth[c.month - 1]) {
@@ -165,23 +76,6 @@ std::optional<int64_t> UnixFromCivil(const Civil& c) {
   }
   if (c.hour > 23 || c.minute > 59 || c.second > 60) return std::nullopt;
   return DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
-}
-
-int64_t ToInt(std::string_view digits) {
-  int64_t v = 0;
-  for (char c : digits) v = v * 10 + (c - '0');
-  return v;
-}
-
-// "2013-05-24T00:00:00Z", as S3 writes ServerTime and Expires in error details.
-std::string FormatIsoExtended(int64_t t) {
-  Civil c = CivilFromUnix(t);
-  char buf[128];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(c.year), static_cast<long long>(c.month),
-                static_cast<long long>(c.day), static_cast<long long>(c.hour),
-                static_cast<long long>(c.minute), static_cast<long long>(c.second));
-  return buf;
 }
 
 std::string Scope(std::string_view date, std::string_view region) {
@@ -346,10 +240,6 @@ std::optional<AuthFailure> ClassifyPayload(std::string_view value, SignedRequest
         {{"ArgumentName", std::string(kContentSha256)}, {"ArgumentValue", std::string(value)}});
   }
   return std::nullopt;
-}
-
-AuthFailure NoValidDate() {
-  return Fail("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
 }
 
 // Parses the Authorization header form into `req`.
@@ -536,9 +426,7 @@ std::optional<AuthFailure> CheckTime(const SignedRequest& req, int64_t now,
 }
 
 bool SignatureEquals(std::string_view expected_hex, std::string_view provided) {
-  if (provided.size() != expected_hex.size()) return false;
-  std::string lower = ToLower(provided);
-  return CRYPTO_memcmp(expected_hex.data(), lower.data(), lower.size()) == 0;
+  return ConstantTimeEquals(expected_hex, ToLower(provided));
 }
 
 // Recomputes the signature of `req` and compares it, trying the legacy reading of '+' in the query
@@ -694,13 +582,7 @@ std::variant<AuthResult, AuthFailure> VerifySigV4(std::string_view method, std::
   const auto params = ParseQuery(query);
   const auto authorization = net::FindHeader(headers, "authorization");
   SignedRequest req;
-  if (authorization && HasQueryAuth(params)) {
-    return Fail("InvalidArgument",
-                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-                "Signature query string parameter or the Authorization header should be "
-                "specified",
-                {{"ArgumentName", "Authorization"}});
-  }
+  if (authorization && HasQueryAuth(params)) return OneAuthMechanismOnly();
   if (authorization) {
     if (auto f = ParseHeaderAuth(*authorization, headers, options, &req)) return *f;
   } else {

@@ -73,7 +73,9 @@ struct AuthResult {
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_sha256;  // lower-case hex, for kSignedSha256
   StreamingContext streaming;  // filled for every mode (the signed streaming modes need it)
-  int64_t request_time = 0;    // unix seconds of x-amz-date / Date / X-Amz-Date
+  // Unix seconds of x-amz-date / Date / X-Amz-Date; for SigV2 query auth, of Expires (the only
+  // time such a request carries).
+  int64_t request_time = 0;
 };
 
 struct SigV4Options {
@@ -109,6 +111,8 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 // (STREAMING-AWS4-ECDSA-P256-SHA256-*).
 //
 // Precondition: !IsAnonymous(query, headers) (anonymous requests are the caller's business).
+// SigV2 requests (IsSigV2 in sigv2.h) belong to VerifySigV2; given one, this answers
+// InvalidRequest ("Please use AWS4-HMAC-SHA256").
 std::variant<AuthResult, AuthFailure> VerifySigV4(std::string_view method, std::string_view path,
                                                   std::string_view query,
                                                   const net::HttpHeaders& headers,
