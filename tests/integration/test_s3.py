@@ -735,3 +735,40 @@ def test_ephemeral_urls(s3d):
     time.sleep(2.1)
     code, body = status(short)
     assert code == 403 and b"expired" in body
+
+
+def test_public_buckets(s3d):
+    c = client(s3d)
+    c.create_bucket(Bucket="pub")
+    c.put_object(Bucket="pub", Key="hello.txt", Body=b"hello world")
+
+    def anon(path, method="GET"):
+        try:
+            req = urllib.request.Request(s3d.s3_url + path, method=method)
+            with urllib.request.urlopen(req) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    code, body = anon("/pub/hello.txt")
+    assert code == 403 and b"AccessDenied" in body
+    grants = c.get_bucket_acl(Bucket="pub")["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
+    c.put_bucket_acl(Bucket="pub", ACL="public-read")
+    grants = c.get_bucket_acl(Bucket="pub")["Grants"]
+    assert {g["Permission"] for g in grants} == {"FULL_CONTROL", "READ"}
+    assert anon("/pub/hello.txt") == (200, b"hello world")
+    assert anon("/pub/hello.txt", "HEAD")[0] == 200
+    code, body = anon("/pub?prefix=hel")
+    assert code == 200 and b"<Key>hello.txt</Key>" in body
+    # Reads only: anonymous writes and deletes stay refused, and so do other buckets.
+    assert anon("/pub/new.txt", "PUT")[0] == 403
+    assert anon("/pub/hello.txt", "DELETE")[0] == 403
+    assert anon("/pub/hello.txt?response-content-type=x")[0] == 403
+    c.create_bucket(Bucket="priv")
+    assert anon("/priv?prefix=")[0] == 403
+    c.put_bucket_acl(Bucket="pub", ACL="private")
+    assert anon("/pub/hello.txt")[0] == 403
+    c.create_bucket(Bucket="pub2", ACL="public-read")
+    c.put_object(Bucket="pub2", Key="k", Body=b"v")
+    assert anon("/pub2/k") == (200, b"v")

@@ -540,7 +540,15 @@ void CreateBucket(Context& c, const Request& req, const std::string& body, HttpR
                                                                "' is not this region (" +
                                                                c.options->region + ")"));
   }
+  std::string acl(req.Header("x-amz-acl").value_or("private"));
+  if (acl != "private" && acl != "public-read") {
+    return SetError(resp, req,
+                    MakeError("NotImplemented",
+                              "only the canned ACLs private and public-read "
+                              "are supported"));
+  }
   Status s = c.store->CreateBucket(req.bucket);
+  if (s.ok() && acl == "public-read") s = c.store->SetBucketPublic(req.bucket, true);
   if (!s.ok()) return SetError(resp, req, FromStatus(s, req));
   SetEmpty(resp, req);
   resp->SetHeader("Location", "/" + req.bucket);
@@ -1071,34 +1079,16 @@ void ListParts(Context& c, const Request& req, HttpResponse* resp) {
 }
 
 // Sub-resources S3 has and this face does not implement.
-constexpr std::string_view kUnsupported[] = {"accelerate",
-                                             "acl",
-                                             "analytics",
-                                             "attributes",
-                                             "cors",
-                                             "encryption",
-                                             "intelligent-tiering",
-                                             "inventory",
-                                             "legal-hold",
-                                             "lifecycle",
-                                             "logging",
-                                             "metrics",
-                                             "notification",
-                                             "object-lock",
-                                             "ownershipControls",
-                                             "policy",
-                                             "policyStatus",
-                                             "publicAccessBlock",
-                                             "replication",
-                                             "requestPayment",
-                                             "restore",
-                                             "retention",
-                                             "select",
-                                             "tagging",
-                                             "torrent",
-                                             "versioning",
-                                             "versions",
-                                             "website"};
+constexpr std::string_view kUnsupported[] = {
+    "accelerate",     "analytics",         "attributes",
+    "cors",           "encryption",        "intelligent-tiering",
+    "inventory",      "legal-hold",        "lifecycle",
+    "logging",        "metrics",           "notification",
+    "object-lock",    "ownershipControls", "policy",
+    "policyStatus",   "publicAccessBlock", "replication",
+    "requestPayment", "restore",           "retention",
+    "select",         "tagging",           "torrent",
+    "versioning",     "versions",          "website"};
 
 }  // namespace
 
@@ -1278,12 +1268,37 @@ std::unique_ptr<BodySink> S3Face::Dispatch(const HttpRequest& head, HttpResponse
     GetObject(tc, *req, response, head.method == "HEAD");
     return nullptr;
   }
-  // Authentication.
+  // Authentication. Anonymous requests may only read public buckets: GET/HEAD of objects and
+  // plain listings, without sub-resources or response-* overrides (as S3).
   if (IsAnonymous(head.query, head.headers)) {
-    SetError(response, *req,
-             MakeError("AccessDenied",
-                       "Anonymous access is not allowed; sign "
-                       "requests with AWS Signature Version 4"));
+    bool plain_read = (head.method == "GET" || head.method == "HEAD") && !req->bucket.empty();
+    for (const auto& [name, value] : req->query) {
+      bool listing_param =
+          req->key.empty() &&
+          (name == "prefix" || name == "delimiter" || name == "marker" || name == "max-keys" ||
+           name == "list-type" || name == "continuation-token" || name == "start-after" ||
+           name == "encoding-type" || name == "fetch-owner");
+      if (!listing_param) plain_read = false;
+    }
+    auto bucket = plain_read ? store_->HeadBucket(req->bucket)
+                             : Result<objects::BucketInfo>(NotFoundError("-"));
+    if (!bucket.ok() || !bucket->public_read) {
+      SetError(response, *req,
+               MakeError("AccessDenied",
+                         "Anonymous access is not allowed here; sign requests with AWS "
+                         "Signature Version 4, or make the bucket public-read"));
+      return nullptr;
+    }
+    Context ac{store_, &options_, options_.env};
+    if (req->key.empty()) {
+      if (head.method == "HEAD") {
+        SetEmpty(response, *req);
+      } else {
+        ListObjects(ac, *req, response);
+      }
+    } else {
+      GetObject(ac, *req, response, head.method == "HEAD");
+    }
     return nullptr;
   }
   SigV4Options sig;
@@ -1332,6 +1347,44 @@ std::unique_ptr<BodySink> S3Face::Dispatch(const HttpRequest& head, HttpResponse
       return NoBody(std::move(req), response,
                     [&](const Request& q, HttpResponse* o) { ListBuckets(c, q, o); });
     return not_allowed();
+  }
+  if (r.Has("acl")) {
+    // Canned ACLs only: private (the default) or public-read, set per bucket.
+    auto b = store_->HeadBucket(r.bucket);
+    if (!b.ok()) {
+      SetError(response, r, FromStatus(b.status(), r));
+      return nullptr;
+    }
+    if (m == "GET") {
+      if (!r.key.empty()) {
+        auto info = store_->Head(r.bucket, r.key);
+        if (!info.ok()) {
+          SetError(response, r, FromStatus(info.status(), r));
+          return nullptr;
+        }
+      }
+      SetXml(response, r, AccessControlPolicyXml(TheOwner(), b->public_read));
+      return nullptr;
+    }
+    if (m == "PUT" && r.key.empty()) {
+      std::string acl(r.Header("x-amz-acl").value_or(""));
+      if (acl != "private" && acl != "public-read") {
+        SetError(response, r,
+                 MakeError("NotImplemented",
+                           "only the canned ACLs private and public-read are "
+                           "supported, in the x-amz-acl header"));
+        return nullptr;
+      }
+      Status s = store_->SetBucketPublic(r.bucket, acl == "public-read");
+      if (!s.ok()) {
+        SetError(response, r, FromStatus(s, r));
+      } else {
+        SetEmpty(response, r);
+      }
+      return nullptr;
+    }
+    SetError(response, r, MakeError("NotImplemented", "object ACLs cannot be changed"));
+    return nullptr;
   }
   if (r.key.empty()) {
     if (m == "GET") {

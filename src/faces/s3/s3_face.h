@@ -13,10 +13,12 @@
 // Operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
 // ListObjects (v1), ListObjectsV2, ListMultipartUploads, DeleteObjects, PutObject, CopyObject,
 // GetObject, HeadObject, DeleteObject, CreateMultipartUpload, UploadPart, UploadPartCopy,
-// CompleteMultipartUpload, AbortMultipartUpload, ListParts. Other sub-resources (acl, policy,
-// versioning, tagging, lifecycle, ...) answer NotImplemented. Anonymous requests are refused
-// (AccessDenied), except unsigned GET/HEAD/PUT of /api/v1/access/{token}/{key} carrying a valid
-// ephemeral access token (objects/access_token.h) that covers the key. Per-operation metrics go to
+// CompleteMultipartUpload, AbortMultipartUpload, ListParts, Get/PutBucketAcl and GetObjectAcl
+// (canned ACLs private and public-read only). Other sub-resources (policy, versioning, tagging,
+// lifecycle, ...) answer NotImplemented. Anonymous requests are refused (AccessDenied), except
+// plain GET/HEAD of objects and listings in public-read buckets, and unsigned GET/HEAD/PUT of
+// /api/v1/access/{token}/{key} carrying a valid ephemeral access token
+// (objects/access_token.h) that covers the key. Per-operation metrics go to
 // the metrics registry: cairn_s3_operations_total {op, code}, cairn_s3_bytes_received_total /
 // cairn_s3_bytes_sent_total {op} and cairn_s3_operation_seconds {op} (time to the response
 // headers).

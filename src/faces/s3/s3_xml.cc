@@ -200,6 +200,13 @@ class XmlWriter {
     Text("DisplayName", o.display_name);
     Close();
   }
+  // <Grantee xmlns:xsi="..." xsi:type="TYPE">, closed with Close().
+  void OpenGrantee(std::string_view type) {
+    out_.append("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"");
+    out_.append(type);
+    out_.append("\">");
+    open_.emplace_back("Grantee");
+  }
   std::string Finish() && {
     while (!open_.empty()) Close();
     return std::move(out_);
@@ -721,6 +728,28 @@ std::string DeleteResultXml(bool quiet, const std::vector<DeleteOutcome>& outcom
       w.Text("Message", o.error_message.empty() ? DefaultMessage(o.error_code) : o.error_message);
       w.Close();
     }
+  }
+  return std::move(w).Finish();
+}
+
+std::string AccessControlPolicyXml(const Owner& owner, bool public_read) {
+  XmlWriter w("AccessControlPolicy");
+  w.Owner("Owner", owner);
+  w.Open("AccessControlList");
+  w.Open("Grant");
+  w.OpenGrantee("CanonicalUser");
+  w.Text("ID", owner.id);
+  w.Text("DisplayName", owner.display_name);
+  w.Close();
+  w.Text("Permission", "FULL_CONTROL");
+  w.Close();
+  if (public_read) {
+    w.Open("Grant");
+    w.OpenGrantee("Group");
+    w.Text("URI", "http://acs.amazonaws.com/groups/global/AllUsers");
+    w.Close();
+    w.Text("Permission", "READ");
+    w.Close();
   }
   return std::move(w).Finish();
 }

@@ -221,6 +221,11 @@ struct DeleteOutcome {
 // with `quiet`, only the Error elements (S3's quiet mode).
 std::string DeleteResultXml(bool quiet, const std::vector<DeleteOutcome>& outcomes);
 
+// GetBucketAcl / GetObjectAcl: AccessControlPolicy{Owner, AccessControlList{Grant{Grantee
+// (CanonicalUser: the owner), FULL_CONTROL}, and with `public_read` Grant{Grantee (Group
+// AllUsers), READ}}}, the canned ACLs private and public-read.
+std::string AccessControlPolicyXml(const Owner& owner, bool public_read);
+
 // GetBucketLocation: LocationConstraint holding `region`, or empty for "us-east-1" or an empty
 // region, as S3 does.
 std::string LocationConstraintXml(std::string_view region);

@@ -183,6 +183,32 @@ std::mutex& ObjectStore::KeyLock(const std::string& bucket, const std::string& k
   return key_locks_[h % key_locks_.size()];
 }
 
+namespace {
+
+// Bucket record: version u8 (2), created u64 µs, flags u8 (bit 0: public-read). Version 1 has no
+// flags.
+std::string EncodeBucket(const BucketInfo& b) {
+  ByteWriter w;
+  w.U8(2);
+  w.U64(b.created_micros);
+  w.U8(b.public_read ? 1 : 0);
+  return w.Take();
+}
+
+bool DecodeBucket(const std::string& name, std::string_view data, BucketInfo* b) {
+  ByteReader r(data);
+  uint8_t version = 0, flags = 0;
+  b->name = name;
+  if (!r.U8(&version) || (version != 1 && version != 2) || !r.U64(&b->created_micros)) {
+    return false;
+  }
+  if (version == 2 && !r.U8(&flags)) return false;
+  b->public_read = (flags & 1) != 0;
+  return r.done();
+}
+
+}  // namespace
+
 Status ObjectStore::CheckBucket(const std::string& bucket) {
   CAIRN_ASSIGN_OR_RETURN(auto v, chunks_->metadata()->Get(Cf::kBuckets, bucket));
   if (!v) return NotFoundError("no such bucket: " + bucket);
@@ -194,11 +220,17 @@ Status ObjectStore::CreateBucket(const std::string& name) {
   std::lock_guard<std::mutex> lock(bucket_mutex_);
   CAIRN_ASSIGN_OR_RETURN(auto v, chunks_->metadata()->Get(Cf::kBuckets, name));
   if (v) return AlreadyExistsError("bucket already exists: " + name);
-  ByteWriter w;
-  w.U8(1);
-  w.U64(env_->UnixMicros());
   MetaBatch b;
-  b.Put(Cf::kBuckets, name, w.Take());
+  b.Put(Cf::kBuckets, name, EncodeBucket(BucketInfo{name, env_->UnixMicros(), false}));
+  return chunks_->metadata()->Write(b);
+}
+
+Status ObjectStore::SetBucketPublic(const std::string& name, bool public_read) {
+  std::lock_guard<std::mutex> lock(bucket_mutex_);
+  CAIRN_ASSIGN_OR_RETURN(BucketInfo info, HeadBucket(name));
+  info.public_read = public_read;
+  MetaBatch b;
+  b.Put(Cf::kBuckets, name, EncodeBucket(info));
   return chunks_->metadata()->Write(b);
 }
 
@@ -220,12 +252,8 @@ Status ObjectStore::DeleteBucket(const std::string& name) {
 Result<BucketInfo> ObjectStore::HeadBucket(const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(auto v, chunks_->metadata()->Get(Cf::kBuckets, name));
   if (!v) return NotFoundError("no such bucket: " + name);
-  ByteReader r(*v);
-  uint8_t version = 0;
-  BucketInfo info{name, 0};
-  if (!r.U8(&version) || !r.U64(&info.created_micros)) {
-    return DataLossError("bucket record is malformed: " + name);
-  }
+  BucketInfo info;
+  if (!DecodeBucket(name, *v, &info)) return DataLossError("bucket record is malformed: " + name);
   return info;
 }
 

@@ -52,6 +52,7 @@ struct ObjectInfo {
 struct BucketInfo {
   std::string name;
   uint64_t created_micros = 0;
+  bool public_read = false;  // anonymous GET/HEAD/list allowed (S3 canned ACL public-read)
 };
 
 // What to write along with the bytes.
@@ -166,6 +167,8 @@ class ObjectStore {
   // Errors: kNotFound, kFailedPrecondition (not empty).
   Status DeleteBucket(const std::string& name);
   Result<BucketInfo> HeadBucket(const std::string& name);
+  // Makes a bucket readable by anyone (or private again). Errors: kNotFound.
+  Status SetBucketPublic(const std::string& name, bool public_read);
   Result<std::vector<BucketInfo>> ListBuckets();
 
   // Errors: kNotFound (bucket), kInvalidArgument (empty key or key over 1024 bytes).

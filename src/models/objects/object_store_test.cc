@@ -231,6 +231,16 @@ TEST_F(ObjectStoreTest, MultipartUpload) {
   EXPECT_EQ(store_->UploadPart(id2, 1, AsBytes("x")).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(ObjectStoreTest, PublicBuckets) {
+  EXPECT_FALSE(store_->HeadBucket("photos").value().public_read);
+  ASSERT_TRUE(store_->SetBucketPublic("photos", true).ok());
+  EXPECT_TRUE(store_->HeadBucket("photos").value().public_read);
+  EXPECT_TRUE(store_->ListBuckets().value()[0].public_read);
+  ASSERT_TRUE(store_->SetBucketPublic("photos", false).ok());
+  EXPECT_FALSE(store_->HeadBucket("photos").value().public_read);
+  EXPECT_EQ(store_->SetBucketPublic("nope", true).code(), StatusCode::kNotFound);
+}
+
 TEST_F(ObjectStoreTest, StreamedPartsAndUploadListing) {
   store_->set_min_part_bytes(1 << 20);
   ASSERT_TRUE(store_->CreateBucket("other").ok());
