@@ -772,3 +772,108 @@ def test_public_buckets(s3d):
     c.create_bucket(Bucket="pub2", ACL="public-read")
     c.put_object(Bucket="pub2", Key="k", Body=b"v")
     assert anon("/pub2/k") == (200, b"v")
+
+
+def signed_headers(s3d, method, path, payload_hash, extra=None):
+    """SigV4 headers for a raw request, from botocore's signer."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method=method, url=s3d.s3_url + path, headers=dict(extra or {}))
+    req.headers["Host"] = "127.0.0.1:%d" % s3d.s3_port
+    req.headers["x-amz-content-sha256"] = payload_hash
+    SigV4Auth(Credentials(S3_ACCESS_KEY, S3_SECRET_KEY), "s3", "us-east-1").add_auth(req)
+    return dict(req.headers.items())
+
+
+def raw_request(s3d, head, body=b"", close_after_send=False):
+    import socket
+    s = socket.create_connection(("127.0.0.1", s3d.s3_port), timeout=10)
+    s.sendall(head + body)
+    if close_after_send:
+        s.close()
+        return b""
+    out = b""
+    while True:
+        try:
+            piece = s.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not piece:
+            break
+        out += piece
+        if b"\r\n\r\n" in out and (b"</Error>" in out or out.startswith(b"HTTP/1.1 200")):
+            break
+    s.close()
+    return out
+
+
+def aws_chunked_body(headers, chunks, tamper=None):
+    import hmac
+    auth = headers["Authorization"]
+    seed = auth.split("Signature=")[1]
+    scope = auth.split("Credential=")[1].split(",")[0].split("/", 1)[1]
+    date = headers["X-Amz-Date"]
+    key = ("AWS4" + S3_SECRET_KEY).encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    empty = hashlib.sha256(b"").hexdigest()
+    prev, out = seed, b""
+    for i, data in enumerate(chunks + [b""]):
+        sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", date, scope, prev, empty,
+                         hashlib.sha256(data).hexdigest()])
+        sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        prev = sig
+        if tamper == i:
+            sig = "0" * 64
+        out += b"%x;chunk-signature=%s\r\n" % (len(data), sig.encode()) + data + b"\r\n"
+    return out
+
+
+def test_bad_input_never_stores_partial_objects(s3d):
+    c = client(s3d)
+    c.create_bucket(Bucket="bkt")
+    chunks = [data(65536, 1), data(65536, 2), data(1000, 3)]
+    total = sum(len(x) for x in chunks)
+
+    def chunked_put(key, tamper=None):
+        extra = {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(total)}
+        h = signed_headers(s3d, "PUT", "/bkt/" + key, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", extra)
+        body = aws_chunked_body(h, chunks, tamper)
+        head = ("PUT /bkt/%s HTTP/1.1\r\n" % key + "".join(
+            "%s: %s\r\n" % kv for kv in h.items()) + "Content-Length: %d\r\n\r\n" % len(body))
+        return raw_request(s3d, head.encode(), body)
+
+    # A correctly signed aws-chunked upload works end to end...
+    ok = chunked_put("good")
+    assert ok.startswith(b"HTTP/1.1 200"), ok.decode(errors="replace")
+    assert c.get_object(Bucket="bkt", Key="good")["Body"].read() == b"".join(chunks)
+    # ... and one bad chunk signature refuses the whole object.
+    for i in range(3):
+        bad = chunked_put(f"bad{i}", tamper=i)
+        assert b" 403 " in bad.split(b"\r\n")[0] and b"SignatureDoesNotMatch" in bad, bad[:300]
+    # A body cut short by the client leaves nothing behind.
+    h = signed_headers(s3d, "PUT", "/bkt/cut", "UNSIGNED-PAYLOAD")
+    head = ("PUT /bkt/cut HTTP/1.1\r\n" + "".join("%s: %s\r\n" % kv for kv in h.items()) +
+            "Content-Length: 1000000\r\n\r\n").encode()
+    raw_request(s3d, head, b"x" * 400000, close_after_send=True)
+    # A body whose payload hash does not match is refused.
+    h = signed_headers(s3d, "PUT", "/bkt/hash", hashlib.sha256(b"other").hexdigest())
+    head = ("PUT /bkt/hash HTTP/1.1\r\n" + "".join("%s: %s\r\n" % kv for kv in h.items()) +
+            "Content-Length: 5\r\n\r\n").encode()
+    assert b"XAmzContentSHA256Mismatch" in raw_request(s3d, head, b"hello")
+    # Malformed XML and huge headers get their errors.
+    up = c.create_multipart_upload(Bucket="bkt", Key="mp")["UploadId"]
+    body = b"<CompleteMultipartUpload><Part><PartNumber>1</Part>"
+    h = signed_headers(s3d, "POST", "/bkt/mp?uploadId=" + up, hashlib.sha256(body).hexdigest())
+    head = ("POST /bkt/mp?uploadId=%s HTTP/1.1\r\n" % up + "".join(
+        "%s: %s\r\n" % kv for kv in h.items()) + "Content-Length: %d\r\n\r\n" % len(body))
+    assert b"MalformedXML" in raw_request(s3d, head.encode(), body)
+    huge = b"GET /bkt/good HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n"
+    assert raw_request(s3d, huge).startswith(b"HTTP/1.1 431")
+    import time
+    time.sleep(0.5)
+    keys = [o["Key"] for o in c.list_objects_v2(Bucket="bkt").get("Contents", [])]
+    assert keys == ["good"]
+    # The server is still healthy.
+    assert c.get_object(Bucket="bkt", Key="good")["Body"].read() == b"".join(chunks)
