@@ -191,6 +191,30 @@ Status Daemon::StartS3() {
   return Status();
 }
 
+Status Daemon::StartResp() {
+  if (options_.resp_port == 0) {
+    spdlog::info("resp: disabled (port 0)");
+    return Status();
+  }
+  kv::KvOptions ko;
+  ko.env = env_;
+  kv_ = std::make_unique<kv::KvStore>(ko);
+  pubsub_ = std::make_unique<kv::PubSub>();
+  resp::RespServiceOptions so;
+  so.requirepass = options_.requirepass;
+  so.env = env_;
+  so.metrics = &metrics_;
+  resp_service_ = std::make_unique<resp::RespService>(kv_.get(), pubsub_.get(), so);
+  resp::RespServerOptions ro;
+  ro.address = options_.bind;
+  ro.port = options_.resp_port;
+  ro.unix_socket = options_.resp_unix_socket;
+  CAIRN_ASSIGN_OR_RETURN(resp_server_,
+                         resp::RespServer::Start(runtime_.get(), resp_service_.get(), ro));
+  spdlog::warn("resp: the KV store is in memory only in this build (no WAL or snapshots yet)");
+  return Status();
+}
+
 Status Daemon::Start() {
   start_micros_ = env_->NowMicros();
   CAIRN_RETURN_IF_ERROR(OpenDataDir());
@@ -205,12 +229,12 @@ Status Daemon::Start() {
   CAIRN_RETURN_IF_ERROR(OpenEngine());
   CAIRN_RETURN_IF_ERROR(StartApi());
   CAIRN_RETURN_IF_ERROR(StartS3());
+  CAIRN_RETURN_IF_ERROR(StartResp());
   struct FaceStatus {
     const char* name;
     uint16_t port;
   };
-  for (const FaceStatus& face :
-       {FaceStatus{"resp", options_.resp_port}, FaceStatus{"session-rpc", options_.rpc_port}}) {
+  for (const FaceStatus& face : {FaceStatus{"session-rpc", options_.rpc_port}}) {
     if (face.port == 0) {
       spdlog::info("{}: disabled (port 0)", face.name);
     } else {
@@ -228,10 +252,12 @@ void Daemon::Stop() {
   ready_ = false;
   if (api_server_) api_server_->Stop();
   if (s3_server_) s3_server_->Stop();
+  if (resp_server_) resp_server_->Stop();
   if (runtime_) runtime_->Stop();
   if (s3_runtime_) s3_runtime_->Stop();
   api_server_.reset();
   s3_server_.reset();
+  resp_server_.reset();
   runtime_.reset();
   s3_runtime_.reset();
   {
@@ -241,6 +267,9 @@ void Daemon::Stop() {
   gc_cv_.notify_all();
   if (gc_thread_.joinable()) gc_thread_.join();
   s3_face_.reset();
+  resp_service_.reset();
+  pubsub_.reset();
+  kv_.reset();
   objects_.reset();
   chunks_.reset();
   lock_.reset();
@@ -249,5 +278,7 @@ void Daemon::Stop() {
 uint16_t Daemon::api_port() const { return api_server_ ? api_server_->port() : 0; }
 
 uint16_t Daemon::s3_port() const { return s3_server_ ? s3_server_->port() : 0; }
+
+uint16_t Daemon::resp_port() const { return resp_server_ ? resp_server_->port() : 0; }
 
 }  // namespace cairn::cairnd

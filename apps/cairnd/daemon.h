@@ -21,7 +21,11 @@
 #include "core/env/env.h"
 #include "core/metrics.h"
 #include "engine/chunk_store.h"
+#include "faces/resp/resp_server.h"
+#include "faces/resp/resp_service.h"
 #include "faces/s3/s3_face.h"
+#include "models/kv/kv_store.h"
+#include "models/kv/pubsub.h"
 #include "models/objects/object_store.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
@@ -42,12 +46,14 @@ class Daemon {
 
   uint16_t api_port() const;
   uint16_t s3_port() const;
+  uint16_t resp_port() const;
 
  private:
   Status OpenDataDir();
   Status StartApi();
   Status OpenEngine();
   Status StartS3();
+  Status StartResp();
   // The configured S3 credentials, or the root pair kept in the data directory (generated on
   // first start).
   Result<s3::S3Credentials> S3Credentials();
@@ -67,6 +73,10 @@ class Daemon {
   std::unique_ptr<s3::S3Face> s3_face_;
   std::unique_ptr<net::Runtime> s3_runtime_;
   std::unique_ptr<net::HttpServer> s3_server_;
+  std::unique_ptr<kv::KvStore> kv_;
+  std::unique_ptr<kv::PubSub> pubsub_;
+  std::unique_ptr<resp::RespService> resp_service_;
+  std::unique_ptr<resp::RespServer> resp_server_;
   std::thread gc_thread_;
   std::mutex gc_mutex_;
   std::condition_variable gc_cv_;

@@ -45,6 +45,8 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"s3_region", Setting::kString, &o->s3_region},
       {"s3_domain", Setting::kString, &o->s3_domain},
       {"gc_interval", Setting::kCount, nullptr, nullptr, &o->gc_interval, 7 * 86400},
+      {"resp_unix_socket", Setting::kString, &o->resp_unix_socket},
+      {"requirepass", Setting::kString, &o->requirepass},
   };
 }
 

@@ -41,6 +41,8 @@ struct DaemonOptions {
   std::string s3_region = "us-east-1";
   std::string s3_domain = "localhost";  // virtual-host style: <bucket>.<s3_domain>
   unsigned gc_interval = 600;           // seconds between background GC passes; 0 = never
+  std::string resp_unix_socket;         // also serve RESP on this Unix socket; empty: none
+  std::string requirepass;              // RESP AUTH password; empty: no AUTH
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

@@ -26,13 +26,14 @@ def free_port():
 class Cairnd:
     """A running cairnd process with its own data dir and ports."""
 
-    def __init__(self, data_dir, extra_args=(), env=None, s3=False):
+    def __init__(self, data_dir, extra_args=(), env=None, s3=False, resp=False):
         self.data_dir = str(data_dir)
         self.api_port = free_port()
         self.s3_port = free_port() if s3 else 0
+        self.resp_port = free_port() if resp else 0
         self.args = [binary("cairnd"), "--data-dir", self.data_dir,
                      "--api-port", str(self.api_port), "--s3-port", str(self.s3_port),
-                     "--resp-port", "0", "--rpc-port", "0", *extra_args]
+                     "--resp-port", str(self.resp_port), "--rpc-port", "0", *extra_args]
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.log_path = os.path.join(os.path.dirname(self.data_dir),
@@ -91,5 +92,16 @@ def s3d(tmp_path):
                     extra_args=["--s3-access-key", S3_ACCESS_KEY,
                                 "--s3-secret-key", S3_SECRET_KEY]).start()
     daemon.s3_url = f"http://127.0.0.1:{daemon.s3_port}"
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def respd(tmp_path):
+    """cairnd with the RESP face on a free port (and a Unix socket)."""
+    sock = str(tmp_path / "cairn.sock")
+    daemon = Cairnd(tmp_path / "data", resp=True,
+                    extra_args=["--resp-unix-socket", sock]).start()
+    daemon.unix_socket = sock
     yield daemon
     daemon.stop()

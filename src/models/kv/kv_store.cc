@@ -1,0 +1,496 @@
+#include "models/kv/kv_store.h"
+
+#include <malloc.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace cairn::kv {
+
+struct KvStore::Shard {
+  std::mutex mutex;
+  std::unordered_map<std::string, Value, StringHash, std::equal_to<>> map;
+  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> versions;  // WATCHed
+  uint64_t version_clock = 0;
+};
+
+struct KvStore::Db {
+  std::vector<std::unique_ptr<Shard>> shards;
+};
+
+namespace {
+std::atomic<uint64_t> g_expired{0};
+std::atomic<uint64_t> g_evicted{0};
+}  // namespace
+
+const char* TypeName(Type t) {
+  switch (t) {
+    case Type::kString:
+      return "string";
+    case Type::kHash:
+      return "hash";
+    case Type::kList:
+      return "list";
+    case Type::kSet:
+      return "set";
+    case Type::kZSet:
+      return "zset";
+  }
+  return "none";
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  // Redis refuses leading '+', spaces and leading zeros ("01"); "-0" too.
+  if (s[0] == '+' || (s.size() > 1 && s[0] == '0') ||
+      (s.size() > 1 && s[0] == '-' && s[1] == '0')) {
+    return false;
+  }
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool ParseDouble(std::string_view s, double* out) {
+  if (s.empty() || s.size() > 256 || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  if (EqualsIgnoreCase(s, "inf") || EqualsIgnoreCase(s, "+inf") ||
+      EqualsIgnoreCase(s, "infinity") || EqualsIgnoreCase(s, "+infinity")) {
+    *out = HUGE_VAL;
+    return true;
+  }
+  if (EqualsIgnoreCase(s, "-inf") || EqualsIgnoreCase(s, "-infinity")) {
+    *out = -HUGE_VAL;
+    return true;
+  }
+  std::string copy(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || std::isnan(v) || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+std::string FormatDouble(double d) {
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  char buf[64];
+  // Integers print without a fraction, as Redis's INCRBYFLOAT and scores do.
+  if (std::floor(d) == d && std::fabs(d) < 1e17) {
+    std::snprintf(buf, sizeof(buf), "%.17g", d);
+    return buf;
+  }
+  std::snprintf(buf, sizeof(buf), "%.17g", d);
+  // Shortest form that round-trips.
+  for (int prec = 1; prec <= 17; ++prec) {
+    char tmp[64];
+    std::snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+    if (std::strtod(tmp, nullptr) == d) return tmp;
+  }
+  return buf;
+}
+
+// ---- CommandRegistry ----
+
+void CommandRegistry::Register(CommandSpec spec) {
+  std::string name = spec.name;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  spec.name = name;
+  commands_[name] = std::move(spec);
+}
+
+const CommandSpec* CommandRegistry::Find(std::string_view name) const {
+  if (name.size() > 64) return nullptr;
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto it = commands_.find(lower);
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+// ---- KvStore ----
+
+KvStore::KvStore(const KvOptions& options) : options_(options) {
+  if (options_.env == nullptr) options_.env = core::Env::Default();
+  unsigned n = options_.shards;
+  if (n == 0) n = 4 * std::max(1u, std::thread::hardware_concurrency());
+  unsigned pow2 = 1;
+  while (pow2 < n) pow2 <<= 1;
+  options_.shards = pow2;
+  for (int d = 0; d < std::max(1, options_.databases); ++d) {
+    auto db = std::make_unique<Db>();
+    for (unsigned i = 0; i < pow2; ++i) db->shards.push_back(std::make_unique<Shard>());
+    dbs_.push_back(std::move(db));
+  }
+  RegisterStringCommands(&registry_);
+  RegisterKeyCommands(&registry_);
+  RegisterHashCommands(&registry_);
+  RegisterListCommands(&registry_);
+  RegisterSetCommands(&registry_);
+  RegisterZSetCommands(&registry_);
+}
+
+KvStore::~KvStore() = default;
+
+int64_t KvStore::NowMs() const { return static_cast<int64_t>(options_.env->UnixMicros() / 1000); }
+
+size_t KvStore::ShardOf(std::string_view key) const {
+  return StringHash()(key) & (options_.shards - 1);
+}
+
+std::vector<size_t> KvStore::ShardsFor(const CommandSpec& spec, int, Args argv) const {
+  std::vector<size_t> shards;
+  if (spec.flags & kAllKeys) {
+    for (size_t i = 0; i < options_.shards; ++i) shards.push_back(i);
+    return shards;
+  }
+  if (spec.first_key > 0) {
+    int last = spec.last_key < 0 ? static_cast<int>(argv.size()) + spec.last_key : spec.last_key;
+    for (int i = spec.first_key; i <= last && i < static_cast<int>(argv.size());
+         i += std::max(1, spec.step)) {
+      shards.push_back(ShardOf(argv[static_cast<size_t>(i)]));
+    }
+  }
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  return shards;
+}
+
+namespace {
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
+                         : argc >= static_cast<size_t>(-spec.arity);
+}
+
+Reply UnknownCommand(Args argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) args += "'" + argv[i] + "' ";
+  return Reply::Error("ERR unknown command '" + std::string(argv.empty() ? "" : argv[0]) +
+                      "', with args beginning with: " + args);
+}
+
+}  // namespace
+
+Reply KvStore::Run(const CommandSpec& spec, int db, Args argv, bool) {
+  CommandContext ctx(this, dbs_[static_cast<size_t>(db)].get(), db, NowMs());
+  Reply reply;
+  try {
+    reply = spec.handler(ctx, argv);
+  } catch (const std::bad_alloc&) {
+    reply = Reply::Error("OOM command not allowed when used memory > 'maxmemory'.");
+  } catch (const std::exception& e) {
+    reply = Reply::Error(std::string("ERR internal error: ") + e.what());
+  }
+  if ((spec.flags & kWrite) && !reply.is_error() && observer_) observer_(db, argv);
+  return reply;
+}
+
+Reply KvStore::Execute(int db, Args argv) {
+  if (argv.empty()) return Reply::Error("ERR empty command");
+  const CommandSpec* spec = registry_.Find(argv[0]);
+  if (spec == nullptr) return UnknownCommand(argv);
+  if (!ArityOk(*spec, argv.size())) return WrongArityError(spec->name);
+  if (db < 0 || db >= databases()) return Reply::Error("ERR DB index is out of range");
+  if ((spec->flags & kDenyOom) && options_.maxmemory > 0 && !EvictIfNeeded(db)) {
+    return Reply::Error("OOM command not allowed when used memory > 'maxmemory'.");
+  }
+  std::vector<size_t> shards = ShardsFor(*spec, db, argv);
+  Db& d = *dbs_[static_cast<size_t>(db)];
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(shards.size());
+  for (size_t s : shards) locks.emplace_back(d.shards[s]->mutex);
+  return Run(*spec, db, argv, shards.size() == options_.shards);
+}
+
+std::vector<Reply> KvStore::ExecuteAll(int db,
+                                       const std::vector<std::vector<std::string>>& commands,
+                                       const std::vector<std::pair<std::string, uint64_t>>& watched,
+                                       int watched_db, bool* aborted) {
+  std::vector<Reply> replies;
+  if (aborted != nullptr) *aborted = false;
+  if (db < 0 || db >= databases()) {
+    replies.assign(commands.size(), Reply::Error("ERR DB index is out of range"));
+    return replies;
+  }
+  bool same_db = watched_db == db;
+  if (!same_db) {
+    // Keys watched in another database: checked just before (not under the same locks).
+    for (const auto& [key, version] : watched) {
+      if (KeyVersion(watched_db, key) != version) {
+        if (aborted != nullptr) *aborted = true;
+        return replies;
+      }
+    }
+  }
+  std::vector<size_t> shards;
+  for (const auto& argv : commands) {
+    const CommandSpec* spec = argv.empty() ? nullptr : registry_.Find(argv[0]);
+    if (spec == nullptr) continue;
+    auto s = ShardsFor(*spec, db, argv);
+    shards.insert(shards.end(), s.begin(), s.end());
+  }
+  if (same_db) {
+    for (const auto& [key, version] : watched) shards.push_back(ShardOf(key));
+  }
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  Db& d = *dbs_[static_cast<size_t>(db)];
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (size_t s : shards) locks.emplace_back(d.shards[s]->mutex);
+  if (same_db) {
+    for (const auto& [key, version] : watched) {
+      if (VersionLocked(*d.shards[ShardOf(key)], key) != version) {
+        if (aborted != nullptr) *aborted = true;
+        return replies;
+      }
+    }
+  }
+  for (const auto& argv : commands) {
+    const CommandSpec* spec = argv.empty() ? nullptr : registry_.Find(argv[0]);
+    if (spec == nullptr) {
+      replies.push_back(UnknownCommand(argv));
+    } else if (!ArityOk(*spec, argv.size())) {
+      replies.push_back(WrongArityError(spec->name));
+    } else {
+      replies.push_back(Run(*spec, db, argv, shards.size() == options_.shards));
+    }
+  }
+  return replies;
+}
+
+uint64_t KvStore::DbSize(int db) {
+  if (db < 0 || db >= databases()) return 0;
+  uint64_t n = 0;
+  for (auto& s : dbs_[static_cast<size_t>(db)]->shards) {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    n += s->map.size();
+  }
+  return n;
+}
+
+uint64_t KvStore::KeyVersion(int db, std::string_view key) {
+  if (db < 0 || db >= databases()) return 0;
+  Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return VersionLocked(s, key);
+}
+
+uint64_t KvStore::VersionLocked(Shard& s, std::string_view key) {
+  auto it = s.versions.find(key);
+  if (it == s.versions.end()) {
+    // Start tracking: later writes bump it.
+    it = s.versions.emplace(std::string(key), ++s.version_clock).first;
+  }
+  uint64_t v = it->second;
+  // An expired key counts as changed (as in Redis: WATCH sees expiry as a modification).
+  auto kv = s.map.find(key);
+  if (kv != s.map.end() && kv->second.expire_at_ms != 0 && kv->second.expire_at_ms <= NowMs()) {
+    v ^= 1ull << 63;
+  }
+  return v;
+}
+
+size_t KvStore::ExpireCycle(size_t budget) {
+  size_t removed = 0;
+  int64_t now = NowMs();
+  for (auto& db : dbs_) {
+    for (auto& s : db->shards) {
+      std::lock_guard<std::mutex> lock(s->mutex);
+      for (auto it = s->map.begin(); it != s->map.end() && removed < budget;) {
+        if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now) {
+          auto v = s->versions.find(it->first);
+          if (v != s->versions.end()) v->second = ++s->version_clock;
+          it = s->map.erase(it);
+          ++removed;
+          g_expired.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+  return removed;
+}
+
+uint64_t KvStore::used_memory() const {
+  struct mallinfo2 mi = ::mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+uint64_t KvStore::keys_expired() const { return g_expired.load(); }
+uint64_t KvStore::keys_evicted() const { return g_evicted.load(); }
+
+bool KvStore::EvictIfNeeded(int db) {
+  if (used_memory() <= options_.maxmemory) return true;
+  if (options_.eviction == EvictionPolicy::kNoEviction) return false;
+  // Sample a few keys per shard and evict the best candidates until under the limit.
+  Db& d = *dbs_[static_cast<size_t>(db)];
+  for (int round = 0; round < 64 && used_memory() > options_.maxmemory; ++round) {
+    bool evicted = false;
+    for (auto& s : d.shards) {
+      std::lock_guard<std::mutex> lock(s->mutex);
+      auto best = s->map.end();
+      int sampled = 0;
+      for (auto it = s->map.begin(); it != s->map.end() && sampled < 5; ++it, ++sampled) {
+        if (options_.eviction == EvictionPolicy::kVolatileTtl) {
+          if (it->second.expire_at_ms == 0) continue;
+          if (best == s->map.end() || it->second.expire_at_ms < best->second.expire_at_ms) {
+            best = it;
+          }
+        } else if (best == s->map.end() ||
+                   it->second.last_access_ms < best->second.last_access_ms) {
+          best = it;
+        }
+      }
+      if (best != s->map.end()) {
+        s->map.erase(best);
+        g_evicted.fetch_add(1, std::memory_order_relaxed);
+        evicted = true;
+      }
+    }
+    if (!evicted) break;
+  }
+  return used_memory() <= options_.maxmemory;
+}
+
+void KvStore::SetWriteObserver(std::function<void(int db, Args argv)> observer) {
+  observer_ = std::move(observer);
+}
+
+// ---- CommandContext ----
+
+KvStore::Shard& CommandContext::ShardFor(std::string_view key) {
+  return *db_->shards[store_->ShardOf(key)];
+}
+
+Value* CommandContext::Find(std::string_view key) {
+  KvStore::Shard& s = ShardFor(key);
+  auto it = s.map.find(key);
+  if (it == s.map.end()) return nullptr;
+  if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now_ms_) {
+    auto v = s.versions.find(key);
+    if (v != s.versions.end()) v->second = ++s.version_clock;
+    s.map.erase(it);
+    g_expired.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  it->second.last_access_ms = static_cast<uint64_t>(now_ms_);
+  return &it->second;
+}
+
+Value* CommandContext::FindTyped(std::string_view key, Type type, bool* wrong_type) {
+  Value* v = Find(key);
+  *wrong_type = v != nullptr && v->type() != type;
+  return *wrong_type ? nullptr : v;
+}
+
+Value* CommandContext::FindOrCreate(std::string_view key, Type type) {
+  Value* v = Find(key);
+  if (v != nullptr) return v->type() == type ? v : nullptr;
+  Value fresh;
+  switch (type) {
+    case Type::kString:
+      fresh.data = std::string();
+      break;
+    case Type::kHash:
+      fresh.data = StringMap();
+      break;
+    case Type::kList:
+      fresh.data = std::deque<std::string>();
+      break;
+    case Type::kSet:
+      fresh.data = StringSet();
+      break;
+    case Type::kZSet:
+      fresh.data = ZSet();
+      break;
+  }
+  fresh.last_access_ms = static_cast<uint64_t>(now_ms_);
+  KvStore::Shard& s = ShardFor(key);
+  return &s.map.insert_or_assign(std::string(key), std::move(fresh)).first->second;
+}
+
+Value* CommandContext::Put(std::string_view key, Value value) {
+  value.last_access_ms = static_cast<uint64_t>(now_ms_);
+  KvStore::Shard& s = ShardFor(key);
+  Value* v = &s.map.insert_or_assign(std::string(key), std::move(value)).first->second;
+  Modified(key);
+  return v;
+}
+
+bool CommandContext::Erase(std::string_view key) {
+  KvStore::Shard& s = ShardFor(key);
+  auto it = s.map.find(key);
+  if (it == s.map.end()) return false;
+  bool live = it->second.expire_at_ms == 0 || it->second.expire_at_ms > now_ms_;
+  s.map.erase(it);
+  Modified(key);
+  return live;
+}
+
+void CommandContext::Modified(std::string_view key) {
+  KvStore::Shard& s = ShardFor(key);
+  auto v = s.versions.find(key);
+  if (v != s.versions.end()) v->second = ++s.version_clock;
+  auto it = s.map.find(key);
+  if (it == s.map.end()) return;
+  const Value& val = it->second;
+  bool empty = false;
+  switch (val.type()) {
+    case Type::kString:
+      break;
+    case Type::kHash:
+      empty = std::get<StringMap>(val.data).empty();
+      break;
+    case Type::kList:
+      empty = std::get<std::deque<std::string>>(val.data).empty();
+      break;
+    case Type::kSet:
+      empty = std::get<StringSet>(val.data).empty();
+      break;
+    case Type::kZSet:
+      empty = std::get<ZSet>(val.data).scores.empty();
+      break;
+  }
+  if (empty) s.map.erase(it);
+}
+
+void CommandContext::ForEachKey(const std::function<void(const std::string&, Value&)>& fn) {
+  for (auto& s : db_->shards) {
+    for (auto it = s->map.begin(); it != s->map.end();) {
+      if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now_ms_) {
+        // As in Find(): an expiry is a write for WATCH, and counts as expired.
+        auto v = s->versions.find(it->first);
+        if (v != s->versions.end()) v->second = ++s->version_clock;
+        it = s->map.erase(it);
+        g_expired.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      fn(it->first, it->second);
+      ++it;
+    }
+  }
+}
+
+uint64_t CommandContext::KeyCount() {
+  uint64_t n = 0;
+  for (auto& s : db_->shards) n += s->map.size();
+  return n;
+}
+
+void CommandContext::Clear() {
+  for (auto& s : db_->shards) {
+    s->map.clear();
+    for (auto& [k, v] : s->versions) v = ++s->version_clock;
+  }
+}
+
+}  // namespace cairn::kv

@@ -1,0 +1,210 @@
+// KvStore: the in-memory key-value model behind the RESP face and the embedded C ABI — Redis's
+// data types (strings, hashes, lists, sets, sorted sets) with TTLs, in numbered databases.
+//
+// Commands are small handlers registered in a CommandRegistry (Register*Commands, one file per
+// data type). Execute() checks a command's arity, locks the shards that hold its keys (in
+// ascending order, so multi-key commands never deadlock), and runs the handler with a
+// CommandContext through which the handler finds, creates and erases keys. A key past its expiry
+// is invisible and removed on access (lazy expiry); ExpireCycle() removes expired keys in the
+// background (active expiry). Handlers return a protocol-neutral Reply.
+//
+// Thread safety: Execute() and the other public methods may be called concurrently from any
+// thread; commands on keys in different shards run in parallel.
+#ifndef CAIRN_MODELS_KV_KV_STORE_H_
+#define CAIRN_MODELS_KV_KV_STORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "core/env/env.h"
+#include "models/kv/reply.h"
+
+namespace cairn::kv {
+
+// Hashing that accepts string_view lookups without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+using StringMap = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+struct ZSet {
+  std::unordered_map<std::string, double, StringHash, std::equal_to<>> scores;
+  std::set<std::pair<double, std::string>> order;  // by score, then member
+};
+
+enum class Type : uint8_t { kString, kHash, kList, kSet, kZSet };
+const char* TypeName(Type t);  // "string", "hash", ...
+
+struct Value {
+  std::variant<std::string, StringMap, std::deque<std::string>, StringSet, ZSet> data;
+  int64_t expire_at_ms = 0;  // unix ms; 0: no expiry
+  uint64_t last_access_ms = 0;
+
+  Type type() const { return static_cast<Type>(data.index()); }
+  std::string& str() { return std::get<std::string>(data); }
+  StringMap& hash() { return std::get<StringMap>(data); }
+  std::deque<std::string>& list() { return std::get<std::deque<std::string>>(data); }
+  StringSet& set() { return std::get<StringSet>(data); }
+  ZSet& zset() { return std::get<ZSet>(data); }
+};
+
+using Args = std::span<const std::string>;  // argv, argv[0] the command name
+class CommandContext;
+using Handler = std::function<Reply(CommandContext&, Args)>;
+
+enum CommandFlags : uint32_t {
+  kWrite = 1,  // modifies data (logged to the WAL, refused under OOM when it may grow)
+  kReadOnly = 2,
+  kAllKeys = 4,  // touches the whole database (locks every shard): DBSIZE, KEYS, FLUSHDB...
+  kDenyOom = 8,  // refused when maxmemory is reached and nothing can be evicted
+  kFast = 16,
+};
+
+struct CommandSpec {
+  std::string name;  // lower case
+  int arity = 0;     // Redis convention: N exactly N arguments (name included), -N at least N
+  uint32_t flags = 0;
+  int first_key = 0;  // 0: no keys
+  int last_key = 0;   // -1: the last argument
+  int step = 1;
+  Handler handler;
+};
+
+class CommandRegistry {
+ public:
+  void Register(CommandSpec spec);
+  const CommandSpec* Find(std::string_view name) const;  // case-insensitive
+  const std::map<std::string, CommandSpec>& all() const { return commands_; }
+
+ private:
+  std::map<std::string, CommandSpec> commands_;
+};
+
+void RegisterStringCommands(CommandRegistry* registry);
+void RegisterKeyCommands(CommandRegistry* registry);
+void RegisterHashCommands(CommandRegistry* registry);
+void RegisterListCommands(CommandRegistry* registry);
+void RegisterSetCommands(CommandRegistry* registry);
+void RegisterZSetCommands(CommandRegistry* registry);
+
+enum class EvictionPolicy { kNoEviction, kAllKeysLru, kVolatileTtl };
+
+struct KvOptions {
+  core::Env* env = nullptr;  // clock and randomness; must outlive the store
+  unsigned shards = 0;       // per database; 0: 4 per hardware thread (rounded to a power of 2)
+  int databases = 16;
+  uint64_t maxmemory = 0;  // bytes; 0: no limit
+  EvictionPolicy eviction = EvictionPolicy::kNoEviction;
+};
+
+class KvStore {
+ public:
+  explicit KvStore(const KvOptions& options);
+  ~KvStore();
+
+  // Runs one command in database `db`. Unknown commands and wrong arity are error replies, as
+  // Redis words them.
+  Reply Execute(int db, Args argv);
+  // Runs `commands` as one atomic unit (MULTI/EXEC): every shard any of them touches stays locked
+  // for the whole batch. Returns one reply per command. With `watched` (key, KeyVersion() when
+  // WATCHed, in database `watched_db`), nothing runs and *aborted is set when any of those keys
+  // changed since; the check happens under the same locks as the commands.
+  std::vector<Reply> ExecuteAll(int db, const std::vector<std::vector<std::string>>& commands,
+                                const std::vector<std::pair<std::string, uint64_t>>& watched = {},
+                                int watched_db = 0, bool* aborted = nullptr);
+
+  const CommandRegistry& registry() const { return registry_; }
+  int databases() const { return static_cast<int>(dbs_.size()); }
+  uint64_t DbSize(int db);
+  // A number that changes whenever the key is written (WATCH).
+  uint64_t KeyVersion(int db, std::string_view key);
+  // Removes up to `budget` expired keys, sampling every shard; returns how many.
+  size_t ExpireCycle(size_t budget);
+  // Approximate bytes held by keys and values.
+  uint64_t used_memory() const;
+  uint64_t keys_expired() const;
+  uint64_t keys_evicted() const;
+  int64_t NowMs() const;
+
+  // Called after every successful write command, with the shards still locked (so per key, the
+  // order of calls is the order of application). Used for the write-ahead log.
+  void SetWriteObserver(std::function<void(int db, Args argv)> observer);
+
+  struct Shard;
+  struct Db;
+
+ private:
+  friend class CommandContext;
+  Reply Run(const CommandSpec& spec, int db, Args argv, bool locked_all);
+  std::vector<size_t> ShardsFor(const CommandSpec& spec, int db, Args argv) const;
+  size_t ShardOf(std::string_view key) const;
+  uint64_t VersionLocked(Shard& shard, std::string_view key);
+  bool EvictIfNeeded(int db);
+
+  KvOptions options_;
+  CommandRegistry registry_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  std::function<void(int, Args)> observer_;
+};
+
+// What a command handler works with. The shards of the command's keys are locked.
+class CommandContext {
+ public:
+  CommandContext(KvStore* store, KvStore::Db* db, int db_index, int64_t now_ms)
+      : store_(store), db_(db), db_index_(db_index), now_ms_(now_ms) {}
+
+  int64_t now_ms() const { return now_ms_; }
+  int db_index() const { return db_index_; }
+  KvStore* store() { return store_; }
+
+  // The live value of `key`, or nullptr (an expired key is removed here).
+  Value* Find(std::string_view key);
+  // Find() restricted to `type`: nullptr with *wrong_type set when the key holds another type.
+  Value* FindTyped(std::string_view key, Type type, bool* wrong_type);
+  // The value of `key` of `type`, created empty when missing; nullptr when the key holds
+  // another type.
+  Value* FindOrCreate(std::string_view key, Type type);
+  // Stores `value` under `key`, replacing anything there (and its TTL).
+  Value* Put(std::string_view key, Value value);
+  bool Erase(std::string_view key);
+  // Marks `key` written (WATCH versions) and erases it when its collection became empty.
+  void Modified(std::string_view key);
+  // Every live key of the database (for KEYS, SCAN, RANDOMKEY); only with kAllKeys.
+  void ForEachKey(const std::function<void(const std::string&, Value&)>& fn);
+  uint64_t KeyCount();
+  void Clear();
+
+ private:
+  KvStore::Shard& ShardFor(std::string_view key);
+  KvStore* store_;
+  KvStore::Db* db_;
+  int db_index_;
+  int64_t now_ms_;
+};
+
+// Parsing helpers shared by the command files.
+bool ParseInt64(std::string_view s, int64_t* out);
+bool ParseDouble(std::string_view s, double* out);  // also "inf", "-inf", "+inf"
+std::string FormatDouble(double d);                 // as Redis prints scores and INCRBYFLOAT
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Redis's glob matching (KEYS, SCAN MATCH, PSUBSCRIBE): `*`, `?`, `[abc]`, `[^a]`, `[a-z]` and
+// `\x` escapes; `nocase` compares ASCII letters case-insensitively. Defined in key_commands.cc.
+bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase = false);
+
+}  // namespace cairn::kv
+
+#endif  // CAIRN_MODELS_KV_KV_STORE_H_

@@ -1,0 +1,186 @@
+"""The RESP face against real clients: redis-py and redis-cli, on the real cairnd."""
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import Cairnd
+
+redis = pytest.importorskip("redis")
+
+
+def client(d, **kw):
+    return redis.Redis(host="127.0.0.1", port=d.resp_port, socket_timeout=10, **kw)
+
+
+def test_strings_keys_and_errors(respd):
+    r = client(respd)
+    assert r.ping()
+    assert r.set("k", "v") and r.get("k") == b"v"
+    assert r.set("k", "w", nx=True) is None
+    assert r.set("k", "w", xx=True, get=True) == b"v"
+    assert r.incr("n") == 1 and r.incrby("n", 41) == 42 and r.decr("n") == 41
+    assert r.incrbyfloat("f", 1.5) == 1.5
+    assert r.append("k", "xyz") == 4 and r.strlen("k") == 4
+    assert r.mset({"a": "1", "b": "2"}) and r.mget("a", "b", "nope") == [b"1", b"2", None]
+    assert r.exists("a", "b", "nope") == 2
+    assert r.delete("a", "b") == 2
+    r.set("t", "x", ex=100)
+    assert 0 < r.ttl("t") <= 100 and r.pttl("t") > 0
+    assert r.persist("t") and r.ttl("t") == -1 and r.ttl("missing") == -2
+    r.set("gone", "x", px=50)
+    time.sleep(0.15)
+    assert r.get("gone") is None
+    assert r.type("k") == b"string" and r.type("missing") == b"none"
+    assert sorted(r.keys("*")) == sorted([b"k", b"n", b"f", b"t"])
+    with pytest.raises(redis.ResponseError, match="value is not an integer"):
+        r.incr("k")
+    r.rpush("list", "x")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        r.get("list")
+    with pytest.raises(redis.ResponseError, match="unknown command"):
+        r.execute_command("NOSUCHCMD", "x")
+    with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+        r.execute_command("GET")
+    assert r.dbsize() == 5
+    r.select(1)
+    assert r.dbsize() == 0
+    assert r.flushall()
+    r.select(0)
+    assert r.dbsize() == 0
+
+
+def test_collections(respd):
+    r = client(respd)
+    assert r.hset("h", mapping={"f1": "v1", "f2": "v2"}) == 2
+    assert r.hgetall("h") == {b"f1": b"v1", b"f2": b"v2"}
+    assert r.hincrby("h", "n", 5) == 5
+    assert r.lpush("l", "a", "b") == 2 and r.rpush("l", "c") == 3
+    assert r.lrange("l", 0, -1) == [b"b", b"a", b"c"]
+    assert r.lpop("l") == b"b" and r.rpop("l") == b"c"
+    assert r.sadd("s", "x", "y", "x") == 2 and r.smembers("s") == {b"x", b"y"}
+    assert r.sismember("s", "x") and r.scard("s") == 2
+    assert r.zadd("z", {"a": 1, "b": 2, "c": 3}) == 3
+    assert r.zrange("z", 0, -1, withscores=True) == [(b"a", 1.0), (b"b", 2.0), (b"c", 3.0)]
+    assert r.zscore("z", "b") == 2.0 and r.zrank("z", "c") == 2
+    assert r.zrangebyscore("z", "(1", "+inf") == [b"b", b"c"]
+
+
+def test_pipelines_and_transactions(respd):
+    r = client(respd)
+    with r.pipeline(transaction=False) as p:
+        for i in range(1000):
+            p.set(f"p{i}", i)
+        p.get("p999")
+        out = p.execute()
+    assert out[-1] == b"999" and all(out[:-1])
+    with r.pipeline() as p:  # MULTI/EXEC
+        p.incr("c").incr("c").get("c")
+        assert p.execute() == [1, 2, b"2"]
+    # WATCH: a concurrent change aborts the transaction.
+    r.set("w", "1")
+    other = client(respd)
+    with r.pipeline() as p:
+        p.watch("w")
+        other.set("w", "2")
+        p.multi()
+        p.set("w", "3")
+        with pytest.raises(redis.WatchError):
+            p.execute()
+    assert r.get("w") == b"2"
+    # A command error inside MULTI aborts with EXECABORT.
+    with pytest.raises(redis.ResponseError):
+        r.execute_command("MULTI")
+        r.execute_command("SET", "x")
+    r.execute_command("DISCARD")
+
+
+def test_pubsub_with_patterns(respd):
+    r = client(respd)
+    p = r.pubsub()
+    p.subscribe("news")
+    p.psubscribe("ne*")
+    for _ in range(2):
+        assert p.get_message(timeout=5)["type"] in ("subscribe", "psubscribe")
+    assert r.publish("news", "hello") == 2
+    got = [p.get_message(timeout=5) for _ in range(2)]
+    kinds = sorted((m["type"], m["data"]) for m in got)
+    assert kinds == [("message", b"hello"), ("pmessage", b"hello")]
+    assert r.pubsub_numsub("news") == [(b"news", 1)]
+    assert r.pubsub_numpat() == 1
+    p.close()
+
+
+def test_blocking_pop(respd):
+    r = client(respd)
+    got = {}
+
+    def waiter():
+        got["v"] = client(respd).blpop(["q"], timeout=5)
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    time.sleep(0.2)
+    r.rpush("q", "job")
+    t.join(10)
+    assert got["v"] == (b"q", b"job")
+    assert r.blpop(["q"], timeout=0.2) is None
+
+
+def test_resp3_and_hello(respd):
+    import socket
+    r = client(respd)
+    r.hset("h", mapping={"a": "1"})
+    r.zadd("z", {"m": 1.5})
+    s = socket.create_connection(("127.0.0.1", respd.resp_port), timeout=5)
+    s.sendall(b"HELLO 3\r\nHGETALL h\r\nZSCORE z m\r\nGET missing\r\nSMEMBERS nokey\r\n")
+    out = b""
+    while out.count(b"\r\n") < 22:
+        piece = s.recv(65536)
+        if not piece:
+            break
+        out += piece
+    s.close()
+    assert out.startswith(b"%7\r\n$6\r\nserver\r\n")
+    assert b"$5\r\nproto\r\n:3\r\n" in out
+    assert b"%1\r\n$1\r\na\r\n$1\r\n1\r\n" in out  # HGETALL is a map in RESP3
+    assert b"_\r\n" in out  # RESP3 null
+    assert b"~0\r\n" in out  # an empty set
+    cli = subprocess.run(["redis-cli", "-3", "-p", str(respd.resp_port), "HGETALL", "h"],
+                         capture_output=True, timeout=10)
+    assert cli.returncode == 0 and b"a" in cli.stdout
+
+
+@pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli not installed")
+def test_redis_cli(respd):
+    def cli(*args, sock=False):
+        target = ["-s", respd.unix_socket] if sock else ["-p", str(respd.resp_port)]
+        r = subprocess.run(["redis-cli", *target, *args], capture_output=True, timeout=10)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.decode().strip()
+
+    assert cli("PING") == "PONG"
+    assert cli("SET", "greeting", "hello world") == "OK"
+    assert cli("GET", "greeting", sock=True) == "hello world"
+    assert cli("INCR", "counter") == "1"
+    assert "ERR unknown command" in cli("FOO")
+    assert "redis_version" in cli("INFO")
+    # Inline commands work too.
+    r = subprocess.run(["redis-cli", "-p", str(respd.resp_port)], input=b"GET greeting\n",
+                       capture_output=True, timeout=10)
+    assert b"hello world" in r.stdout
+
+
+def test_auth(tmp_path):
+    d = Cairnd(tmp_path / "data", resp=True, extra_args=["--requirepass", "s3cret"]).start()
+    try:
+        with pytest.raises(redis.AuthenticationError):
+            client(d).get("x")
+        with pytest.raises(redis.ResponseError, match="WRONGPASS"):
+            client(d, password="wrong").get("x")
+        r = client(d, password="s3cret")
+        assert r.set("x", "1") and r.get("x") == b"1"
+    finally:
+        d.stop()
