@@ -200,10 +200,29 @@ Status Daemon::StartResp() {
   ko.env = env_;
   kv_ = std::make_unique<kv::KvStore>(ko);
   pubsub_ = std::make_unique<kv::PubSub>();
+  kv::KvPersistenceOptions po;
+  po.env = env_;
+  po.dir = core::JoinPath(options_.data_dir, "kv");
+  if (options_.appendfsync == "always") {
+    po.fsync = kv::FsyncPolicy::kAlways;
+  } else if (options_.appendfsync == "everysec") {
+    po.fsync = kv::FsyncPolicy::kEverySec;
+  } else if (options_.appendfsync == "no") {
+    po.fsync = kv::FsyncPolicy::kNo;
+  } else {
+    return InvalidArgumentError("appendfsync must be always, everysec or no, not '" +
+                                options_.appendfsync + "'");
+  }
+  CAIRN_ASSIGN_OR_RETURN(kv_persistence_, kv::KvPersistence::Open(po, kv_.get()));
   resp::RespServiceOptions so;
   so.requirepass = options_.requirepass;
   so.env = env_;
   so.metrics = &metrics_;
+  kv::KvPersistence* persistence = kv_persistence_.get();
+  so.save = [persistence] { return persistence->Save(); };
+  so.last_save_unix = [persistence] { return persistence->last_save_unix(); };
+  so.persistence_error = [persistence] { return persistence->broken(); };
+  so.appendfsync = options_.appendfsync;
   resp_service_ = std::make_unique<resp::RespService>(kv_.get(), pubsub_.get(), so);
   resp::RespServerOptions ro;
   ro.address = options_.bind;
@@ -211,7 +230,7 @@ Status Daemon::StartResp() {
   ro.unix_socket = options_.resp_unix_socket;
   CAIRN_ASSIGN_OR_RETURN(resp_server_,
                          resp::RespServer::Start(runtime_.get(), resp_service_.get(), ro));
-  spdlog::warn("resp: the KV store is in memory only in this build (no WAL or snapshots yet)");
+  spdlog::info("resp: KV log in {} (appendfsync {})", po.dir, options_.appendfsync);
   return Status();
 }
 
@@ -268,6 +287,11 @@ void Daemon::Stop() {
   if (gc_thread_.joinable()) gc_thread_.join();
   s3_face_.reset();
   resp_service_.reset();
+  if (kv_persistence_) {
+    Status closed = kv_persistence_->Close();
+    if (!closed.ok()) spdlog::error("kv: final sync failed: {}", closed.ToString());
+  }
+  kv_persistence_.reset();
   pubsub_.reset();
   kv_.reset();
   objects_.reset();

@@ -24,6 +24,7 @@
 #include "faces/resp/resp_server.h"
 #include "faces/resp/resp_service.h"
 #include "faces/s3/s3_face.h"
+#include "models/kv/kv_persistence.h"
 #include "models/kv/kv_store.h"
 #include "models/kv/pubsub.h"
 #include "models/objects/object_store.h"
@@ -75,6 +76,7 @@ class Daemon {
   std::unique_ptr<net::HttpServer> s3_server_;
   std::unique_ptr<kv::KvStore> kv_;
   std::unique_ptr<kv::PubSub> pubsub_;
+  std::unique_ptr<kv::KvPersistence> kv_persistence_;
   std::unique_ptr<resp::RespService> resp_service_;
   std::unique_ptr<resp::RespServer> resp_server_;
   std::thread gc_thread_;

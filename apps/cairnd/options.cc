@@ -47,6 +47,7 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"gc_interval", Setting::kCount, nullptr, nullptr, &o->gc_interval, 7 * 86400},
       {"resp_unix_socket", Setting::kString, &o->resp_unix_socket},
       {"requirepass", Setting::kString, &o->requirepass},
+      {"appendfsync", Setting::kString, &o->appendfsync},
   };
 }
 

@@ -39,10 +39,11 @@ struct DaemonOptions {
   std::string s3_access_key;
   std::string s3_secret_key;
   std::string s3_region = "us-east-1";
-  std::string s3_domain = "localhost";  // virtual-host style: <bucket>.<s3_domain>
-  unsigned gc_interval = 600;           // seconds between background GC passes; 0 = never
-  std::string resp_unix_socket;         // also serve RESP on this Unix socket; empty: none
-  std::string requirepass;              // RESP AUTH password; empty: no AUTH
+  std::string s3_domain = "localhost";   // virtual-host style: <bucket>.<s3_domain>
+  unsigned gc_interval = 600;            // seconds between background GC passes; 0 = never
+  std::string resp_unix_socket;          // also serve RESP on this Unix socket; empty: none
+  std::string requirepass;               // RESP AUTH password; empty: no AUTH
+  std::string appendfsync = "everysec";  // KV log: always, everysec, no
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

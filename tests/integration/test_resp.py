@@ -184,3 +184,36 @@ def test_auth(tmp_path):
         assert r.set("x", "1") and r.get("x") == b"1"
     finally:
         d.stop()
+
+
+def test_writes_survive_kill_and_restart(tmp_path):
+    import signal
+    d = Cairnd(tmp_path / "data", resp=True, extra_args=["--appendfsync", "always"]).start()
+    try:
+        r = client(d)
+        for i in range(200):
+            r.set(f"k{i}", f"v{i}")
+        r.hset("h", mapping={"a": "1"})
+        r.rpush("l", "x", "y")
+        r.zadd("z", {"m": 2.5})
+        r.set("ttl", "x", ex=1000)
+        r.delete("k0")
+    finally:
+        d.stop(sig=signal.SIGKILL)
+    d2 = Cairnd(tmp_path / "data", resp=True).start()
+    try:
+        r = client(d2)
+        assert r.get("k0") is None and r.get("k199") == b"v199" and r.dbsize() == 203
+        assert r.hgetall("h") == {b"a": b"1"} and r.lrange("l", 0, -1) == [b"x", b"y"]
+        assert r.zscore("z", "m") == 2.5 and 900 < r.ttl("ttl") <= 1000
+        assert r.save()
+        assert r.lastsave()
+        r.set("after", "save")
+    finally:
+        d2.stop()  # clean shutdown: everysec loses nothing
+    d3 = Cairnd(tmp_path / "data", resp=True).start()
+    try:
+        r = client(d3)
+        assert r.get("after") == b"save" and r.get("k5") == b"v5"
+    finally:
+        d3.stop()

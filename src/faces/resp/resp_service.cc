@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 namespace cairn::resp {
 
@@ -363,12 +364,32 @@ Reply RespService::Execute(Connection& c, std::vector<std::string>& argv, Outcom
     *outcome = Outcome::kBlocked;
     return r;
   }
-  if (name == "lastsave") return Reply::Int(static_cast<int64_t>(started_ms_ / 1000));
+  if (name == "lastsave") {
+    return Reply::Int(static_cast<int64_t>(options_.last_save_unix ? options_.last_save_unix()
+                                                                   : started_ms_ / 1000));
+  }
   if (name == "save" || name == "bgsave") {
-    return Reply::Error("ERR snapshots are not implemented yet in this build");
+    if (!options_.save) return Reply::Error("ERR persistence is disabled");
+    if (name == "save") {
+      Status s = options_.save();
+      return s.ok() ? Reply::Ok() : Reply::Error("ERR " + s.ToString());
+    }
+    auto save = options_.save;
+    std::thread([save] { (void)save(); }).detach();
+    return Reply::Status("Background saving started");
   }
   if (name == "shutdown") {
     return Reply::Error("ERR SHUTDOWN is not supported; stop cairnd with SIGTERM");
+  }
+  if (options_.persistence_error) {
+    const kv::CommandSpec* spec = store_->registry().Find(name);
+    if (spec != nullptr && (spec->flags & kv::kWrite)) {
+      Status broken = options_.persistence_error();
+      if (!broken.ok()) {
+        return Reply::Error("MISCONF the write-ahead log failed (" + broken.ToString() +
+                            "); writes are refused until cairnd is restarted");
+      }
+    }
   }
   return store_->Execute(c.db_, argv);
 }
@@ -548,7 +569,8 @@ Reply RespService::Config(const std::vector<std::string>& argv) {
     std::vector<std::pair<std::string, std::string>> params = {
         {"databases", std::to_string(store_->databases())},
         {"proto-max-bulk-len", std::to_string(options_.max_bulk_bytes)},
-        {"appendonly", "no"},
+        {"appendonly", options_.save ? "yes" : "no"},
+        {"appendfsync", options_.appendfsync},
         {"save", ""},
         {"maxmemory", "0"},
         {"timeout", "0"}};

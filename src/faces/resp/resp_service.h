@@ -38,6 +38,12 @@ struct RespServiceOptions {
   uint64_t pubsub_output_limit = 32ull << 20;  // a subscriber further behind is disconnected
   core::Env* env = nullptr;
   core::MetricsRegistry* metrics = nullptr;
+  // Persistence hooks (SAVE, BGSAVE, LASTSAVE, and refusing writes once the log failed); unset:
+  // the store is in memory only.
+  std::function<Status()> save;
+  std::function<uint64_t()> last_save_unix;
+  std::function<Status()> persistence_error;
+  std::string appendfsync = "no";  // reported by CONFIG GET and INFO
 };
 
 // Where a connection's replies and pub/sub pushes go. Thread-safe: Deliver() may append from a

@@ -189,7 +189,7 @@ Reply KvStore::Run(const CommandSpec& spec, int db, Args argv, bool) {
   } catch (const std::exception& e) {
     reply = Reply::Error(std::string("ERR internal error: ") + e.what());
   }
-  if ((spec.flags & kWrite) && !reply.is_error() && observer_) observer_(db, argv);
+  if ((spec.flags & kWrite) && !reply.is_error() && observer_) observer_(ctx, spec, argv);
   return reply;
 }
 
@@ -361,8 +361,38 @@ bool KvStore::EvictIfNeeded(int db) {
   return used_memory() <= options_.maxmemory;
 }
 
-void KvStore::SetWriteObserver(std::function<void(int db, Args argv)> observer) {
-  observer_ = std::move(observer);
+void KvStore::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
+
+void KvStore::ForEachKeyLocked(int db,
+                               const std::function<void(const std::string&, const Value&)>& fn) {
+  if (db < 0 || db >= databases()) return;
+  int64_t now = NowMs();
+  for (auto& s : dbs_[static_cast<size_t>(db)]->shards) {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    for (const auto& [key, value] : s->map) {
+      if (value.expire_at_ms != 0 && value.expire_at_ms <= now) continue;
+      fn(key, value);
+    }
+  }
+}
+
+void KvStore::Restore(int db, std::string key, std::optional<Value> value) {
+  if (db < 0 || db >= databases()) return;
+  Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (value) {
+    s.map.insert_or_assign(std::move(key), std::move(*value));
+  } else {
+    s.map.erase(key);
+  }
+}
+
+void KvStore::RestoreFlush(int db) {
+  if (db < 0 || db >= databases()) return;
+  for (auto& s : dbs_[static_cast<size_t>(db)]->shards) {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    s->map.clear();
+  }
 }
 
 // ---- CommandContext ----

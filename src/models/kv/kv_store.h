@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -140,9 +141,17 @@ class KvStore {
   uint64_t keys_evicted() const;
   int64_t NowMs() const;
 
-  // Called after every successful write command, with the shards still locked (so per key, the
-  // order of calls is the order of application). Used for the write-ahead log.
-  void SetWriteObserver(std::function<void(int db, Args argv)> observer);
+  // Called after every successful write command, with its shards still locked (so per key, the
+  // order of calls is the order of application) and the context to read the keys' new state.
+  // Used for the write-ahead log. Set before serving; not thread-safe to change.
+  using WriteObserver = std::function<void(CommandContext&, const CommandSpec&, Args argv)>;
+  void SetWriteObserver(WriteObserver observer);
+  // Runs `fn` on every live key of database `db` (with its expiry), one shard at a time under
+  // that shard's lock (a consistent view per shard, not across shards): for snapshots.
+  void ForEachKeyLocked(int db, const std::function<void(const std::string&, const Value&)>& fn);
+  // Inserts or removes one key outside any command (recovery).
+  void Restore(int db, std::string key, std::optional<Value> value);
+  void RestoreFlush(int db);
 
   struct Shard;
   struct Db;
@@ -158,7 +167,7 @@ class KvStore {
   KvOptions options_;
   CommandRegistry registry_;
   std::vector<std::unique_ptr<Db>> dbs_;
-  std::function<void(int, Args)> observer_;
+  WriteObserver observer_;
 };
 
 // What a command handler works with. The shards of the command's keys are locked.

@@ -1,0 +1,96 @@
+// KvPersistence: durability for the KV store — a write-ahead log on the engine's SegmentLog plus
+// point-in-time snapshots; recovery = the latest snapshot + the log after it.
+//
+// The log records effects, not commands: after each write command, the new state of every key
+// the command names (PUT with the whole value and its absolute expiry, or DEL), or a FLUSHDB.
+// Replaying is therefore deterministic (no relative TTLs, no SPOP randomness) and idempotent,
+// which lets a snapshot be taken while writes go on: it marks its place in the log, dumps the
+// shards one by one, and recovery replays everything after the mark on top of it (a key dumped
+// after a later write is simply written again with the same or a newer state).
+//
+// fsync policies: kAlways (the record is fdatasync'ed before the command returns, so its reply
+// implies durability — group commit batches concurrent writers), kEverySec (a background thread
+// syncs once a second: a crash loses at most about a second), kNo (the OS decides). Close()
+// syncs, so a clean shutdown loses nothing under every policy.
+//
+// On-disk layout under `dir`: wal/ (segment files, docs/kv.md) and snapshot (CRC-framed records,
+// replaced atomically). Cost to know: a write to a large collection logs the whole collection.
+//
+// Thread safety: the write observer runs on command threads (under the command's shard locks);
+// Save() may run concurrently with commands; Open/Close from one thread.
+#ifndef CAIRN_MODELS_KV_KV_PERSISTENCE_H_
+#define CAIRN_MODELS_KV_KV_PERSISTENCE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/env/env.h"
+#include "engine/segment_log.h"
+#include "models/kv/kv_store.h"
+
+namespace cairn::kv {
+
+enum class FsyncPolicy { kAlways, kEverySec, kNo };
+
+struct KvPersistenceOptions {
+  core::Env* env = nullptr;
+  std::string dir;  // e.g. DATA_DIR/kv
+  FsyncPolicy fsync = FsyncPolicy::kEverySec;
+  // A snapshot is taken (and the log before it dropped) when the log grows past this many bytes
+  // since the last one; 0: never automatically.
+  uint64_t rewrite_bytes = 256ull << 20;
+  uint64_t segment_bytes = 64ull << 20;
+};
+
+class KvPersistence {
+ public:
+  // Loads the snapshot and replays the log into `store` (which must be empty), then installs the
+  // write observer. Errors: from the log and the files; kDataLoss for a corrupt snapshot.
+  static Result<std::unique_ptr<KvPersistence>> Open(const KvPersistenceOptions& options,
+                                                     KvStore* store);
+  ~KvPersistence();  // Close()
+
+  // Takes a snapshot now (SAVE; BGSAVE runs it on another thread). Writes go on meanwhile.
+  Status Save();
+  // Syncs the log and stops the background thread. Idempotent.
+  Status Close();
+
+  uint64_t last_save_unix() const { return last_save_unix_.load(); }
+  uint64_t recovered_keys() const { return recovered_keys_; }
+  // The first error the log reported (a write the observer could not log), if any: after it,
+  // further writes are refused by the face.
+  Status broken();
+
+ private:
+  KvPersistence(const KvPersistenceOptions& options, KvStore* store);
+  Status Load();
+  void OnWrite(CommandContext& ctx, const CommandSpec& spec, Args argv);
+  void SyncLoop();
+
+  KvPersistenceOptions options_;
+  KvStore* store_;
+  std::unique_ptr<engine::SegmentLog> wal_;
+  std::mutex save_mutex_;
+  std::atomic<uint64_t> bytes_since_save_{0};
+  std::atomic<uint64_t> last_save_unix_{0};
+  std::atomic<bool> saving_{false};
+  uint64_t recovered_keys_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  Status broken_;
+  std::thread sync_thread_;
+  std::thread save_thread_;
+};
+
+// Value encoding shared by the log and snapshots (docs/kv.md).
+std::string EncodeValue(const Value& v);
+bool DecodeValue(std::string_view data, Value* v);
+
+}  // namespace cairn::kv
+
+#endif  // CAIRN_MODELS_KV_KV_PERSISTENCE_H_
