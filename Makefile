@@ -50,10 +50,11 @@ asan: bootstrap
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -L unit
 
-# Long crash soak: 1000 SIGKILL trials against the object store.
+# Long crash soak: 1000 SIGKILL trials against the object store and against the KV store.
 SOAK_TRIALS ?= 1000
 soak: build
 	$(BUILD_DIR)/tests/objects_crash_test $(SOAK_TRIALS) $$RANDOM
+	$(BUILD_DIR)/tests/kv_crash_test $(SOAK_TRIALS) $$RANDOM
 
 # Unit tests under ThreadSanitizer (not part of `make test`: a third full build).
 TSAN_DIR ?= build/tsan
