@@ -67,6 +67,7 @@ tsan: bootstrap
 
 # Every benchmark: each executable file directly under bench/.
 bench: build
+	@scripts/bootstrap --quiet --bench
 	@set -e; for b in bench/*; do \
 	  if [[ -f $$b && -x $$b ]]; then echo "== $$b"; $$b; fi; \
 	done

@@ -13,6 +13,8 @@ const char* cairn_version(void) { return CAIRN_VERSION; }
 int cairn_abi_version(void) { return CAIRN_ABI_VERSION; }
 
 const char* cairn_status_name(int status) {
+  if (status == CAIRN_BUFFER_TOO_SMALL) return "BUFFER_TOO_SMALL";
+  if (status == CAIRN_WRONG_TYPE) return "WRONG_TYPE";
   if (status < 0 || status > static_cast<int>(cairn::StatusCode::kIoError)) {
     return "UNKNOWN_CODE";
   }

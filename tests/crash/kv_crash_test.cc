@@ -192,15 +192,19 @@ KeyState StateOf(const Value& v) {
 
 std::map<std::string, KeyState> Dump(KvStore& store) {
   std::map<std::string, KeyState> out;
-  store.ForEachKeyLocked(0, [&](const std::string& k, const Value& v) { out[k] = StateOf(v); });
+  store.ForEachKeyLocked([] {},
+                         [&](int db, const std::string& k, const Value& v) {
+                           if (db == 0) out[k] = StateOf(v);
+                         });
   return out;
 }
 
 KeyState KeyStateOf(KvStore& store, const std::string& key) {
   KeyState st;
-  store.ForEachKeyLocked(0, [&](const std::string& k, const Value& v) {
-    if (k == key) st = StateOf(v);
-  });
+  store.ForEachKeyLocked([] {},
+                         [&](int db, const std::string& k, const Value& v) {
+                           if (db == 0 && k == key) st = StateOf(v);
+                         });
   return st;
 }
 
@@ -349,6 +353,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::string acks = dir + "/acks.log";
+  std::ofstream(acks).close();
   std::string store_dir = dir + "/store";
   std::mt19937_64 rng(seed);
   ClockEnv clock;
@@ -361,6 +366,9 @@ int main(int argc, char** argv) {
     uint64_t child_seed = rng();
     int64_t sleep_ms = everysec ? 1800 + static_cast<int64_t>(rng() % 1200)
                                 : 20 + static_cast<int64_t>(rng() % 281);
+    // Empty the ack log before the child starts: a child killed while still opening the store
+    // (before it gets to its own truncation) must not leave the previous trial's lines behind.
+    std::filesystem::resize_file(acks, 0);
     pid_t pid = ::fork();
     if (pid == 0) Child(store_dir, acks, child_seed, fsync);
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));

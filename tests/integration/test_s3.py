@@ -2,7 +2,6 @@
 import datetime
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import urllib.error
@@ -12,7 +11,7 @@ import pytest
 
 from conftest import S3_ACCESS_KEY, S3_SECRET_KEY, Cairnd
 
-boto3 = pytest.importorskip("boto3")
+import boto3  # noqa: E402  (python3-boto3, installed by scripts/bootstrap)
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
@@ -527,7 +526,6 @@ def run(args, env, **kw):
     return r.stdout.decode()
 
 
-@pytest.mark.skipif(shutil.which("aws") is None, reason="awscli not installed")
 def test_awscli(s3d, tmp_path):
     env = tool_env(s3d)
     aws = ["aws", "--endpoint-url", s3d.s3_url]
@@ -564,7 +562,6 @@ def test_awscli(s3d, tmp_path):
     assert "tree/" not in run(aws + ["s3", "ls", "--recursive", "s3://cli/"], env)
 
 
-@pytest.mark.skipif(shutil.which("s3cmd") is None, reason="s3cmd not installed")
 def test_s3cmd(s3d, tmp_path):
     cfg = tmp_path / "s3cfg"
     host = f"127.0.0.1:{s3d.s3_port}"
@@ -595,7 +592,6 @@ bucket_location = us-east-1
     assert "small.txt" not in run(s3cmd + ["ls", "--recursive", "s3://cmd"], env)
 
 
-@pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone not installed")
 def test_rclone(s3d, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}  # plain http here
     env.update(RCLONE_CONFIG="/dev/null",

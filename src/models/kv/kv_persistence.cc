@@ -10,7 +10,40 @@
 namespace cairn::kv {
 namespace {
 
-constexpr uint8_t kPut = 1, kDel = 2, kFlush = 3, kMark = 4;
+constexpr uint8_t kPut = 1, kDel = 2, kFlush = 3, kMark = 4, kCommand = 5;
+
+// Single-key collection commands whose effect is a pure function of the key's prior state:
+// logged as the command itself (a few bytes) instead of the whole collection, when the key
+// has no expiry (so replay cannot meet a different expiry state than the original run did).
+bool LoggedAsCommand(const CommandSpec& spec) {
+  static const StringSet kCommands = {"hset",
+                                      "hsetnx",
+                                      "hmset",
+                                      "hdel",
+                                      "hincrby",
+                                      "hincrbyfloat",
+                                      "lpush",
+                                      "rpush",
+                                      "lpushx",
+                                      "rpushx",
+                                      "lpop",
+                                      "rpop",
+                                      "lset",
+                                      "lrem",
+                                      "ltrim",
+                                      "linsert",
+                                      "sadd",
+                                      "srem",
+                                      "zadd",
+                                      "zrem",
+                                      "zincrby",
+                                      "zpopmin",
+                                      "zpopmax",
+                                      "zremrangebyrank",
+                                      "zremrangebyscore",
+                                      "zremrangebylex"};
+  return spec.first_key == 1 && spec.last_key == 1 && kCommands.count(spec.name) > 0;
+}
 constexpr char kSnapshotMagic[8] = {'C', 'A', 'I', 'R', 'N', 'K', 'V', '1'};
 constexpr uint32_t kSnapshotEnd = 0xffffffffu;
 
@@ -273,6 +306,26 @@ Status KvPersistence::Load() {
               return false;
             }
             store_->Restore(static_cast<int>(db), std::move(key), std::nullopt);
+          } else if (type == kCommand) {
+            uint32_t argc = 0;
+            std::vector<std::string> args;
+            if (!e.U32(&argc) || argc == 0 || argc > (1u << 24)) {
+              error = DataLossError("malformed KV log record");
+              return false;
+            }
+            for (uint32_t i = 0; i < argc; ++i) {
+              std::string a;
+              if (!e.Str(&a)) {
+                error = DataLossError("malformed KV log record");
+                return false;
+              }
+              args.push_back(std::move(a));
+            }
+            Reply r = store_->Execute(static_cast<int>(db), args);
+            if (r.is_error()) {
+              error = DataLossError("replaying a logged '" + args[0] + "' failed: " + r.str);
+              return false;
+            }
           } else if (type == kPut) {
             Value v;
             if (!e.Str(&key) || !DecodeValue(e.d, &v)) {
@@ -298,6 +351,13 @@ void KvPersistence::OnWrite(CommandContext& ctx, const CommandSpec& spec, Args a
     std::string r;
     PutU32(&r, static_cast<uint32_t>(ctx.db_index()));
     records.emplace_back(kFlush, std::move(r));
+  } else if (LoggedAsCommand(spec) && argv.size() >= 2 &&
+             (ctx.Find(argv[1]) == nullptr || ctx.Find(argv[1])->expire_at_ms == 0)) {
+    std::string r;
+    PutU32(&r, static_cast<uint32_t>(ctx.db_index()));
+    PutU32(&r, static_cast<uint32_t>(argv.size()));
+    for (const std::string& a : argv) PutStr(&r, a);
+    records.emplace_back(kCommand, std::move(r));
   } else if (spec.first_key > 0) {
     int last = spec.last_key < 0 ? static_cast<int>(argv.size()) + spec.last_key : spec.last_key;
     for (int i = spec.first_key; i <= last && i < static_cast<int>(argv.size());
@@ -349,22 +409,33 @@ Status KvPersistence::broken() {
 
 Status KvPersistence::Save() {
   std::lock_guard<std::mutex> guard(save_mutex_);
-  // The mark: everything logged after it is replayed on top of this snapshot.
-  CAIRN_ASSIGN_OR_RETURN(engine::RecordAddress mark, wal_->Append(kMark, ByteSpan(), true));
-  bytes_since_save_ = 0;
+  // Commands pause while the keyspace is copied: the snapshot is exactly the state at its mark,
+  // so recovery replays each later record once (command records are not idempotent).
   std::string out(kSnapshotMagic, 8);
-  PutU32(&out, mark.segment);
-  PutU64(&out, mark.offset);
   uint64_t count = 0;
-  for (int db = 0; db < store_->databases(); ++db) {
-    store_->ForEachKeyLocked(db, [&](const std::string& key, const Value& v) {
-      std::string rec = KeyRecord(db, key) + EncodeValue(v);
-      PutU32(&out, static_cast<uint32_t>(rec.size()));
-      PutU32(&out, core::MaskCrc(core::Crc32c(AsBytes(rec))));
-      out += rec;
-      ++count;
-    });
-  }
+  Status mark_status;
+  engine::RecordAddress mark;
+  store_->ForEachKeyLocked(
+      [&] {
+        Result<engine::RecordAddress> m = wal_->Append(kMark, ByteSpan(), true);
+        if (!m.ok()) {
+          mark_status = m.status();
+          return;
+        }
+        mark = *m;
+        PutU32(&out, mark.segment);
+        PutU64(&out, mark.offset);
+      },
+      [&](int db, const std::string& key, const Value& v) {
+        if (!mark_status.ok()) return;
+        std::string rec = KeyRecord(db, key) + EncodeValue(v);
+        PutU32(&out, static_cast<uint32_t>(rec.size()));
+        PutU32(&out, core::MaskCrc(core::Crc32c(AsBytes(rec))));
+        out += rec;
+        ++count;
+      });
+  CAIRN_RETURN_IF_ERROR(mark_status);
+  bytes_since_save_ = 0;
   PutU32(&out, kSnapshotEnd);
   PutU64(&out, count);
   CAIRN_RETURN_IF_ERROR(core::WriteFileAtomically(

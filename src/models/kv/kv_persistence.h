@@ -1,12 +1,14 @@
 // KvPersistence: durability for the KV store — a write-ahead log on the engine's SegmentLog plus
 // point-in-time snapshots; recovery = the latest snapshot + the log after it.
 //
-// The log records effects, not commands: after each write command, the new state of every key
-// the command names (PUT with the whole value and its absolute expiry, or DEL), or a FLUSHDB.
-// Replaying is therefore deterministic (no relative TTLs, no SPOP randomness) and idempotent,
-// which lets a snapshot be taken while writes go on: it marks its place in the log, dumps the
-// shards one by one, and recovery replays everything after the mark on top of it (a key dumped
-// after a later write is simply written again with the same or a newer state).
+// The log records effects for most commands: after each write command, the new state of every
+// key the command names (PUT with the whole value and its absolute expiry, or DEL), or a FLUSHDB,
+// so replay never depends on the clock or on randomness (relative TTLs, SPOP). Single-key
+// collection commands (LPUSH, HSET, ZADD, ...) on keys without an expiry are logged as the
+// command itself, whose replay is deterministic, so a push onto a long list logs a few bytes.
+// A snapshot pauses commands while it copies the keyspace (the copy is exactly the state at the
+// mark it appends to the log), then writes the file in the background; recovery loads it and
+// replays each record after the mark once.
 //
 // fsync policies: kAlways (the record is fdatasync'ed before the command returns, so its reply
 // implies durability — group commit batches concurrent writers), kEverySec (a background thread
@@ -14,7 +16,8 @@
 // syncs, so a clean shutdown loses nothing under every policy.
 //
 // On-disk layout under `dir`: wal/ (segment files, docs/kv.md) and snapshot (CRC-framed records,
-// replaced atomically). Cost to know: a write to a large collection logs the whole collection.
+// replaced atomically). Costs to know: commands pause for the copy (about a second per million
+// small keys); multi-key and string writes log whole values.
 //
 // Thread safety: the write observer runs on command threads (under the command's shard locks);
 // Save() may run concurrently with commands; Open/Close from one thread.

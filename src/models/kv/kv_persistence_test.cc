@@ -81,11 +81,10 @@ std::string Canon(const Value& v) {
 // Every live key of every database: "db/key" -> Canon(value).
 std::map<std::string, std::string> Dump(KvStore& store) {
   std::map<std::string, std::string> out;
-  for (int db = 0; db < store.databases(); ++db) {
-    store.ForEachKeyLocked(db, [&](const std::string& key, const Value& v) {
-      out[std::to_string(db) + "/" + key] = Canon(v);
-    });
-  }
+  store.ForEachKeyLocked([] {},
+                         [&](int db, const std::string& key, const Value& v) {
+                           out[std::to_string(db) + "/" + key] = Canon(v);
+                         });
   return out;
 }
 

@@ -363,15 +363,21 @@ bool KvStore::EvictIfNeeded(int db) {
 
 void KvStore::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
 
-void KvStore::ForEachKeyLocked(int db,
-                               const std::function<void(const std::string&, const Value&)>& fn) {
-  if (db < 0 || db >= databases()) return;
+void KvStore::ForEachKeyLocked(
+    const std::function<void()>& start,
+    const std::function<void(int, const std::string&, const Value&)>& fn) {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (auto& db : dbs_) {
+    for (auto& s : db->shards) locks.emplace_back(s->mutex);
+  }
+  start();
   int64_t now = NowMs();
-  for (auto& s : dbs_[static_cast<size_t>(db)]->shards) {
-    std::lock_guard<std::mutex> lock(s->mutex);
-    for (const auto& [key, value] : s->map) {
-      if (value.expire_at_ms != 0 && value.expire_at_ms <= now) continue;
-      fn(key, value);
+  for (size_t d = 0; d < dbs_.size(); ++d) {
+    for (auto& s : dbs_[d]->shards) {
+      for (const auto& [key, value] : s->map) {
+        if (value.expire_at_ms != 0 && value.expire_at_ms <= now) continue;
+        fn(static_cast<int>(d), key, value);
+      }
     }
   }
 }

@@ -146,9 +146,10 @@ class KvStore {
   // Used for the write-ahead log. Set before serving; not thread-safe to change.
   using WriteObserver = std::function<void(CommandContext&, const CommandSpec&, Args argv)>;
   void SetWriteObserver(WriteObserver observer);
-  // Runs `fn` on every live key of database `db` (with its expiry), one shard at a time under
-  // that shard's lock (a consistent view per shard, not across shards): for snapshots.
-  void ForEachKeyLocked(int db, const std::function<void(const std::string&, const Value&)>& fn);
+  // Locks every shard of every database (so no command runs), calls `start`, then `fn` on every
+  // live key (database, key, value): a consistent point-in-time view for snapshots.
+  void ForEachKeyLocked(const std::function<void()>& start,
+                        const std::function<void(int, const std::string&, const Value&)>& fn);
   // Inserts or removes one key outside any command (recovery).
   void Restore(int db, std::string key, std::optional<Value> value);
   void RestoreFlush(int db);

@@ -1,0 +1,3 @@
+module cairn.dev/tests/go_kv
+
+go 1.19
