@@ -191,6 +191,17 @@ Status Daemon::StartS3() {
   return Status();
 }
 
+void Daemon::KvExpiryLoop() {
+  // Active expiry: a slice of the keyspace ten times a second (expired keys are invisible at
+  // once anyway; this reclaims the memory of those nobody reads again).
+  std::unique_lock<std::mutex> lock(gc_mutex_);
+  while (!gc_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; })) {
+    lock.unlock();
+    kv_->ExpireCycle(4096);
+    lock.lock();
+  }
+}
+
 Status Daemon::StartResp() {
   if (options_.resp_port == 0) {
     spdlog::info("resp: disabled (port 0)");
@@ -230,6 +241,7 @@ Status Daemon::StartResp() {
   ro.unix_socket = options_.resp_unix_socket;
   CAIRN_ASSIGN_OR_RETURN(resp_server_,
                          resp::RespServer::Start(runtime_.get(), resp_service_.get(), ro));
+  kv_expiry_thread_ = std::thread([this] { KvExpiryLoop(); });
   spdlog::info("resp: KV log in {} (appendfsync {})", po.dir, options_.appendfsync);
   return Status();
 }
@@ -285,6 +297,7 @@ void Daemon::Stop() {
   }
   gc_cv_.notify_all();
   if (gc_thread_.joinable()) gc_thread_.join();
+  if (kv_expiry_thread_.joinable()) kv_expiry_thread_.join();
   s3_face_.reset();
   resp_service_.reset();
   if (kv_persistence_) {

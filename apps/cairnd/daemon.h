@@ -60,6 +60,7 @@ class Daemon {
   Result<s3::S3Credentials> S3Credentials();
   void RegisterApiRoutes(net::HttpRouter* router);
   void GcLoop();
+  void KvExpiryLoop();
 
   DaemonOptions options_;
   core::Env* env_;
@@ -80,6 +81,7 @@ class Daemon {
   std::unique_ptr<resp::RespService> resp_service_;
   std::unique_ptr<resp::RespServer> resp_server_;
   std::thread gc_thread_;
+  std::thread kv_expiry_thread_;
   std::mutex gc_mutex_;
   std::condition_variable gc_cv_;
   bool stopping_ = false;

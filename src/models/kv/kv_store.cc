@@ -18,6 +18,7 @@ struct KvStore::Shard {
   std::unordered_map<std::string, Value, StringHash, std::equal_to<>> map;
   std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> versions;  // WATCHed
   uint64_t version_clock = 0;
+  size_t expire_cursor = 0;  // next hash bucket ExpireCycle examines
 };
 
 struct KvStore::Db {
@@ -301,19 +302,29 @@ uint64_t KvStore::VersionLocked(Shard& s, std::string_view key) {
 size_t KvStore::ExpireCycle(size_t budget) {
   size_t removed = 0;
   int64_t now = NowMs();
+  size_t shard_count = dbs_.size() * options_.shards;
+  size_t per_shard = std::max<size_t>(1, budget / std::max<size_t>(1, shard_count));
+  std::vector<std::string> expired;
   for (auto& db : dbs_) {
     for (auto& s : db->shards) {
       std::lock_guard<std::mutex> lock(s->mutex);
-      for (auto it = s->map.begin(); it != s->map.end() && removed < budget;) {
-        if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now) {
-          auto v = s->versions.find(it->first);
-          if (v != s->versions.end()) v->second = ++s->version_clock;
-          it = s->map.erase(it);
-          ++removed;
-          g_expired.fetch_add(1, std::memory_order_relaxed);
-        } else {
-          ++it;
+      if (s->map.empty()) continue;
+      size_t buckets = s->map.bucket_count();
+      expired.clear();
+      for (size_t i = 0; i < per_shard && i < buckets; ++i) {
+        size_t b = s->expire_cursor++ % buckets;
+        for (auto it = s->map.begin(b); it != s->map.end(b); ++it) {
+          if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now) {
+            expired.push_back(it->first);
+          }
         }
+      }
+      for (const std::string& key : expired) {
+        auto v = s->versions.find(key);
+        if (v != s->versions.end()) v->second = ++s->version_clock;
+        s->map.erase(key);
+        ++removed;
+        g_expired.fetch_add(1, std::memory_order_relaxed);
       }
     }
   }

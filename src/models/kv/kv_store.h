@@ -133,7 +133,9 @@ class KvStore {
   uint64_t DbSize(int db);
   // A number that changes whenever the key is written (WATCH).
   uint64_t KeyVersion(int db, std::string_view key);
-  // Removes up to `budget` expired keys, sampling every shard; returns how many.
+  // Active expiry: examines about `budget` hash buckets spread over every shard, continuing where
+  // the previous call stopped (so repeated calls sweep the whole keyspace), and removes the
+  // expired keys found. Returns how many it removed. Cheap enough to call ten times a second.
   size_t ExpireCycle(size_t budget);
   // Approximate bytes held by keys and values.
   uint64_t used_memory() const;
