@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 
 #include "core/config.h"
 
@@ -209,6 +210,40 @@ Status Daemon::StartResp() {
   }
   kv::KvOptions ko;
   ko.env = env_;
+  {
+    // "100mb", "2gb", "4096": Redis's units (k/kb/m/mb/g/gb, case-insensitive; k = 1000, kb =
+    // 1024).
+    std::string v = options_.maxmemory;
+    for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    size_t digits = 0;
+    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+    std::string unit = v.substr(digits);
+    uint64_t mult = unit.empty()   ? 1
+                    : unit == "k"  ? 1000
+                    : unit == "kb" ? 1024
+                    : unit == "m"  ? 1000 * 1000
+                    : unit == "mb" ? 1024 * 1024
+                    : unit == "g"  ? 1000ull * 1000 * 1000
+                    : unit == "gb" ? 1024ull * 1024 * 1024
+                                   : 0;
+    if (digits == 0 || digits > 15 || mult == 0) {
+      return InvalidArgumentError(
+          "maxmemory: expected bytes with an optional kb/mb/gb unit, got \"" + options_.maxmemory +
+          "\"");
+    }
+    ko.maxmemory = std::stoull(v.substr(0, digits)) * mult;
+    if (options_.maxmemory_policy == "noeviction") {
+      ko.eviction = kv::EvictionPolicy::kNoEviction;
+    } else if (options_.maxmemory_policy == "allkeys-lru") {
+      ko.eviction = kv::EvictionPolicy::kAllKeysLru;
+    } else if (options_.maxmemory_policy == "volatile-ttl") {
+      ko.eviction = kv::EvictionPolicy::kVolatileTtl;
+    } else {
+      return InvalidArgumentError(
+          "maxmemory_policy must be noeviction, allkeys-lru or volatile-ttl, not '" +
+          options_.maxmemory_policy + "'");
+    }
+  }
   kv_ = std::make_unique<kv::KvStore>(ko);
   pubsub_ = std::make_unique<kv::PubSub>();
   kv::KvPersistenceOptions po;
@@ -234,6 +269,8 @@ Status Daemon::StartResp() {
   so.last_save_unix = [persistence] { return persistence->last_save_unix(); };
   so.persistence_error = [persistence] { return persistence->broken(); };
   so.appendfsync = options_.appendfsync;
+  so.maxmemory = ko.maxmemory;
+  so.maxmemory_policy = options_.maxmemory_policy;
   resp_service_ = std::make_unique<resp::RespService>(kv_.get(), pubsub_.get(), so);
   resp::RespServerOptions ro;
   ro.address = options_.bind;

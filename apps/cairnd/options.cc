@@ -48,6 +48,8 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"resp_unix_socket", Setting::kString, &o->resp_unix_socket},
       {"requirepass", Setting::kString, &o->requirepass},
       {"appendfsync", Setting::kString, &o->appendfsync},
+      {"maxmemory", Setting::kString, &o->maxmemory},
+      {"maxmemory_policy", Setting::kString, &o->maxmemory_policy},
   };
 }
 

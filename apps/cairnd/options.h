@@ -44,6 +44,10 @@ struct DaemonOptions {
   std::string resp_unix_socket;          // also serve RESP on this Unix socket; empty: none
   std::string requirepass;               // RESP AUTH password; empty: no AUTH
   std::string appendfsync = "everysec";  // KV log: always, everysec, no
+  // KV memory limit ("0": none; a byte count with optional kb/mb/gb suffix, as Redis's config)
+  // and what happens at it: noeviction (writes get OOM errors), allkeys-lru, volatile-ttl.
+  std::string maxmemory = "0";
+  std::string maxmemory_policy = "noeviction";
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

@@ -215,3 +215,23 @@ def test_writes_survive_kill_and_restart(tmp_path):
         assert r.get("after") == b"save" and r.get("k5") == b"v5"
     finally:
         d3.stop()
+
+
+def test_maxmemory_noeviction_refuses_writes(tmp_path):
+    # The limit is below what the process already uses, so every write that may grow memory is
+    # refused with Redis's OOM error while reads and deletes still work.
+    d = Cairnd(tmp_path / "data", resp=True,
+               extra_args=["--maxmemory", "1mb", "--maxmemory-policy", "noeviction"]).start()
+    try:
+        r = client(d)
+        with pytest.raises(redis.ResponseError, match="OOM command not allowed"):
+            r.set("k", "v")
+        assert r.get("k") is None and r.delete("k") == 0
+        assert r.config_get("maxmemory*") == {"maxmemory": "1048576",
+                                             "maxmemory-policy": "noeviction"}
+    finally:
+        d.stop()
+    bad = Cairnd(tmp_path / "data2", resp=True, extra_args=["--maxmemory", "lots"])
+    bad.start(wait=False)
+    assert bad.proc.wait(timeout=20) != 0
+    assert "maxmemory" in bad.output()

@@ -572,7 +572,8 @@ Reply RespService::Config(const std::vector<std::string>& argv) {
         {"appendonly", options_.save ? "yes" : "no"},
         {"appendfsync", options_.appendfsync},
         {"save", ""},
-        {"maxmemory", "0"},
+        {"maxmemory", std::to_string(options_.maxmemory)},
+        {"maxmemory-policy", options_.maxmemory_policy},
         {"timeout", "0"}};
     std::vector<Reply> out;
     for (size_t i = 2; i < argv.size(); ++i) {

@@ -44,6 +44,8 @@ struct RespServiceOptions {
   std::function<uint64_t()> last_save_unix;
   std::function<Status()> persistence_error;
   std::string appendfsync = "no";  // reported by CONFIG GET and INFO
+  uint64_t maxmemory = 0;          // reported by CONFIG GET (the store enforces it)
+  std::string maxmemory_policy = "noeviction";
 };
 
 // Where a connection's replies and pub/sub pushes go. Thread-safe: Deliver() may append from a
