@@ -488,9 +488,10 @@ std::unique_ptr<BodySink> MakeSink(std::unique_ptr<Request> req, HttpResponse* r
 }
 
 // A small XML (or empty) body, buffered whole, then `then(body)`.
-std::unique_ptr<BodySink> BufferedBody(
-    std::unique_ptr<Request> req, HttpResponse* resp,
-    std::function<void(const Request&, const std::string&, HttpResponse*)> then) {
+using BodyHandler = void (*)(Context&, const Request&, const std::string&, HttpResponse*);
+
+std::unique_ptr<BodySink> BufferedBody(Context c, std::unique_ptr<Request> req, HttpResponse* resp,
+                                       BodyHandler then) {
   if (req->http->content_length && *req->http->content_length > kMaxXmlBody &&
       !IsStreaming(req->auth.payload)) {
     SetError(resp, *req, MakeError("MaxMessageLengthExceeded"));
@@ -507,12 +508,12 @@ std::unique_ptr<BodySink> BufferedBody(
         body->append(reinterpret_cast<const char*>(piece.data()), piece.size());
         return Status();
       },
-      [body, r, then](std::optional<S3Error> failure, HttpResponse* out) {
+      [body, r, c, then](std::optional<S3Error> failure, HttpResponse* out) mutable {
         if (failure) {
           SetError(out, *r, *failure);
           return;
         }
-        then(*r, *body, out);
+        then(c, *r, *body, out);
       });
 }
 
@@ -1415,14 +1416,7 @@ std::unique_ptr<BodySink> S3Face::Dispatch(const HttpRequest& head, HttpResponse
       return nullptr;
     }
     if (m == "PUT") {
-      objects::ObjectStore* store = store_;
-      const S3FaceOptions* opts = &options_;
-      return BufferedBody(
-          std::move(req), response,
-          [store, opts](const Request& q, const std::string& body, HttpResponse* o) {
-            Context ctx{store, opts, opts->env};
-            CreateBucket(ctx, q, body, o);
-          });
+      return BufferedBody(c, std::move(req), response, CreateBucket);
     }
     if (m == "DELETE") {
       Status s = store_->DeleteBucket(r.bucket);
@@ -1434,14 +1428,7 @@ std::unique_ptr<BodySink> S3Face::Dispatch(const HttpRequest& head, HttpResponse
       return nullptr;
     }
     if (m == "POST" && r.Has("delete")) {
-      objects::ObjectStore* store = store_;
-      const S3FaceOptions* opts = &options_;
-      return BufferedBody(
-          std::move(req), response,
-          [store, opts](const Request& q, const std::string& body, HttpResponse* o) {
-            Context ctx{store, opts, opts->env};
-            DeleteObjects(ctx, q, body, o);
-          });
+      return BufferedBody(c, std::move(req), response, DeleteObjects);
     }
     return not_allowed();
   }
@@ -1493,14 +1480,7 @@ std::unique_ptr<BodySink> S3Face::Dispatch(const HttpRequest& head, HttpResponse
       return nullptr;
     }
     if (r.Has("uploadId")) {
-      objects::ObjectStore* store = store_;
-      const S3FaceOptions* opts = &options_;
-      return BufferedBody(
-          std::move(req), response,
-          [store, opts](const Request& q, const std::string& body, HttpResponse* o) {
-            Context ctx{store, opts, opts->env};
-            CompleteMultipart(ctx, q, body, o);
-          });
+      return BufferedBody(c, std::move(req), response, CompleteMultipart);
     }
     return not_allowed();
   }
