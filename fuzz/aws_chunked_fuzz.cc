@@ -25,6 +25,7 @@
 #include "core/status.h"
 #include "faces/s3/aws_chunked.h"
 #include "faces/s3/sigv4.h"
+#include "splitter.h"
 
 namespace {
 
@@ -97,26 +98,7 @@ struct Outcome {
   std::string decoded;  // everything the sink received
 };
 
-// Piece sizes in [0, max_piece], from a small xorshift; never two empty pieces in a row, so the
-// split run always progresses.
-class Splitter {
- public:
-  Splitter(size_t max_piece, uint32_t seed) : max_piece_(max_piece), state_(seed | 1) {}
-  size_t Next() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 17;
-    state_ ^= state_ << 5;
-    size_t n = state_ % (max_piece_ + 1);
-    if (n == 0 && last_empty_) n = 1;
-    last_empty_ = n == 0;
-    return n;
-  }
-
- private:
-  size_t max_piece_;
-  uint32_t state_;
-  bool last_empty_ = false;
-};
+using cairn::fuzz::Splitter;
 
 // Feeds `body` whole, or in the pieces the Splitter picks; returns the first failure.
 std::optional<AuthFailure> FeedAll(AwsChunkedDecoder* decoder, const Params& p, ByteSpan body,

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "net/resp.h"
+#include "splitter.h"
 
 namespace {
 
@@ -34,25 +35,7 @@ using Argv = std::vector<std::string>;
     if (!(cond)) __builtin_trap(); \
   } while (0)
 
-// Piece sizes in [0, max_piece], from a small xorshift; never two empty pieces in a row.
-class Splitter {
- public:
-  Splitter(size_t max_piece, uint32_t seed) : max_piece_(max_piece), state_(seed | 1) {}
-  size_t Next() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 17;
-    state_ ^= state_ << 5;
-    size_t n = state_ % (max_piece_ + 1);
-    if (n == 0 && last_empty_) n = 1;
-    last_empty_ = n == 0;
-    return n;
-  }
-
- private:
-  size_t max_piece_;
-  uint32_t state_;
-  bool last_empty_ = false;
-};
+using cairn::fuzz::Splitter;
 
 struct Result {
   std::vector<Argv> commands;
