@@ -259,6 +259,8 @@ Status Daemon::StartResp() {
     return InvalidArgumentError("appendfsync must be always, everysec or no, not '" +
                                 options_.appendfsync + "'");
   }
+  // The RESP face commits once per batch of pipelined commands, before it replies.
+  po.defer_commit = true;
   CAIRN_ASSIGN_OR_RETURN(kv_persistence_, kv::KvPersistence::Open(po, kv_.get()));
   resp::RespServiceOptions so;
   so.requirepass = options_.requirepass;
@@ -268,6 +270,7 @@ Status Daemon::StartResp() {
   so.save = [persistence] { return persistence->Save(); };
   so.last_save_unix = [persistence] { return persistence->last_save_unix(); };
   so.persistence_error = [persistence] { return persistence->broken(); };
+  so.commit = [persistence] { return persistence->Commit(); };
   so.appendfsync = options_.appendfsync;
   so.maxmemory = ko.maxmemory;
   so.maxmemory_policy = options_.maxmemory_policy;

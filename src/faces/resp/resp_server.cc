@@ -58,6 +58,9 @@ class SocketOutbox : public Outbox, public std::enable_shared_from_this<SocketOu
     return true;
   }
   size_t pending() const override { return size_.load(); }
+  // Writer side, on the connection's thread: an async write is in flight.
+  bool writing() const { return writing_; }
+  void set_writing(bool w) { writing_ = w; }
   void Close() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -88,6 +91,7 @@ class SocketOutbox : public Outbox, public std::enable_shared_from_this<SocketOu
   std::string pending_;
   std::atomic<size_t> size_{0};
   bool closed_ = false;
+  bool writing_ = false;  // only touched on the connection's thread
   asio::steady_timer timer_;
 };
 
@@ -97,7 +101,9 @@ asio::awaitable<void> Writer(std::shared_ptr<Socket> sock, std::shared_ptr<Socke
     bool closed = false;
     std::string batch = outbox->Take(&closed);
     if (!batch.empty()) {
+      outbox->set_writing(true);
       auto [ec, n] = co_await asio::async_write(*sock, asio::buffer(batch), kTuple);
+      outbox->set_writing(false);
       if (ec) {
         outbox->Close();
         break;
@@ -117,6 +123,10 @@ template <typename Socket>
 asio::awaitable<void> Serve(std::shared_ptr<State> st, Socket socket, std::string remote) {
   auto ex = co_await asio::this_coro::executor;
   auto sock = std::make_shared<Socket>(std::move(socket));
+  {
+    boost::system::error_code ignored;
+    sock->non_blocking(true, ignored);
+  }
   auto outbox = std::make_shared<SocketOutbox>(ex);
   std::shared_ptr<Connection> conn = st->service->Connect(outbox, remote);
   asio::co_spawn(ex, Writer(sock, outbox), asio::detached);
@@ -126,15 +136,16 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, Socket socket, std::strin
   size_t start = 0;
   asio::steady_timer pause(ex);
   bool close = false;
+  std::string replies;
+  std::vector<std::string> argv;
+  std::string error;
   while (!close && !conn->closing()) {
     auto [ec, n] = co_await sock->async_read_some(asio::buffer(buf.get(), kReadChunk), kTuple);
     if (ec) break;
     in.append(buf.get(), n);
-    std::string replies;
+    replies.clear();
     for (;;) {
       size_t consumed = 0;
-      std::vector<std::string> argv;
-      std::string error;
       auto outcome = parser.Parse(std::string_view(in).substr(start), &consumed, &argv, &error);
       if (outcome == net::RespParser::Outcome::kNeedMore) break;
       if (outcome == net::RespParser::Outcome::kError) {
@@ -145,11 +156,18 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, Socket socket, std::strin
       }
       start += consumed;
       if (argv.empty()) continue;
-      int64_t timeout_ms = RespService::BlockingTimeoutMs(argv);
       auto result = st->service->Dispatch(*conn, argv, &replies);
       if (result == RespService::Outcome::kBlocked) {
+        int64_t timeout_ms = RespService::BlockingTimeoutMs(argv);
         // Send what is answered so far, then retry until data arrives or the timeout passes.
-        if (!replies.empty()) outbox->Append(std::move(replies));
+        if (!replies.empty()) {
+          if (!st->service->Commit().ok()) {
+            close = true;  // the writes are not durable: their replies are never sent
+            replies.clear();
+            break;
+          }
+          outbox->Append(std::move(replies));
+        }
         replies.clear();
         auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
         while (result == RespService::Outcome::kBlocked && !conn->closing()) {
@@ -179,7 +197,20 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, Socket socket, std::strin
       in.erase(0, start);
       start = 0;
     }
-    if (!replies.empty() && !outbox->Append(std::move(replies))) break;
+    if (!replies.empty()) {
+      // Writes are committed to the log (and synced under appendfsync always) before any reply
+      // acknowledges them; when that fails, the replies are dropped and the connection closed.
+      if (!st->service->Commit().ok()) break;
+      if (!outbox->writing() && outbox->pending() == 0) {
+        // Nothing queued before these replies: write them straight away (the socket is
+        // non-blocking), saving the hand-off to the writer; what does not fit goes to the outbox.
+        boost::system::error_code wec;
+        size_t written = sock->write_some(asio::buffer(replies), wec);
+        if (wec && wec != asio::error::would_block && wec != asio::error::try_again) break;
+        replies.erase(0, wec ? 0 : written);
+      }
+      if (!replies.empty() && !outbox->Append(std::move(replies))) break;
+    }
     while (!close && outbox->pending() > kBackpressureBytes && !conn->closing()) {
       pause.expires_after(std::chrono::milliseconds(1));
       co_await pause.async_wait(kTuple);

@@ -52,6 +52,11 @@ int ServiceArity(const std::string& name) {
   return 0;
 }
 
+Reply PersistenceRefusal(const Status& broken) {
+  return Reply::Error("MISCONF the write-ahead log failed (" + broken.ToString() +
+                      "); writes are refused until cairnd is restarted");
+}
+
 bool ArityOk(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
@@ -93,6 +98,10 @@ RespService::RespService(kv::KvStore* store, kv::PubSub* pubsub, RespServiceOpti
     : store_(store), pubsub_(pubsub), options_(std::move(options)) {
   if (options_.env == nullptr) options_.env = core::Env::Default();
   started_ms_ = options_.env->UnixMicros() / 1000;
+  // Data commands the service answers itself (none today) must not take the fast path.
+  for (const auto& [name, arity] : ServiceCommands()) {
+    if (const kv::CommandSpec* spec = store_->registry().Find(name)) shadowed_.insert(spec);
+  }
 }
 
 std::shared_ptr<Connection> RespService::Connect(std::shared_ptr<Outbox> outbox,
@@ -116,54 +125,59 @@ void RespService::Disconnect(const std::shared_ptr<Connection>& c) {
   connected_--;
 }
 
+namespace {
+void Encode(net::RespWriter& w, const Reply& x) {
+  switch (x.kind) {
+    case Reply::Kind::kNil:
+      w.AppendNull();
+      break;
+    case Reply::Kind::kNilArray:
+      w.AppendNullArray();
+      break;
+    case Reply::Kind::kStatus:
+      w.AppendSimple(x.str);
+      break;
+    case Reply::Kind::kError:
+      w.AppendError(x.str);
+      break;
+    case Reply::Kind::kInt:
+      w.AppendInt(x.integer);
+      break;
+    case Reply::Kind::kBulk:
+      w.AppendBulk(x.str);
+      break;
+    case Reply::Kind::kDouble:
+      w.AppendDouble(x.number);
+      break;
+    case Reply::Kind::kBool:
+      w.AppendBool(x.integer != 0);
+      break;
+    case Reply::Kind::kArray:
+      w.AppendArrayHeader(x.elements.size());
+      for (const Reply& e : x.elements) Encode(w, e);
+      break;
+    case Reply::Kind::kMap:
+      w.AppendMapHeader(x.elements.size() / 2);
+      for (const Reply& e : x.elements) Encode(w, e);
+      break;
+    case Reply::Kind::kSet:
+      w.AppendSetHeader(x.elements.size());
+      for (const Reply& e : x.elements) Encode(w, e);
+      break;
+    case Reply::Kind::kPush:
+      w.AppendPushHeader(x.elements.size());
+      for (const Reply& e : x.elements) Encode(w, e);
+      break;
+  }
+}
+}  // namespace
+
 void RespService::EncodeReply(const Reply& r, int version, std::string* out) const {
   net::RespWriter w(out, version);
-  std::function<void(const Reply&)> enc = [&](const Reply& x) {
-    switch (x.kind) {
-      case Reply::Kind::kNil:
-        w.AppendNull();
-        break;
-      case Reply::Kind::kNilArray:
-        w.AppendNullArray();
-        break;
-      case Reply::Kind::kStatus:
-        w.AppendSimple(x.str);
-        break;
-      case Reply::Kind::kError:
-        w.AppendError(x.str);
-        break;
-      case Reply::Kind::kInt:
-        w.AppendInt(x.integer);
-        break;
-      case Reply::Kind::kBulk:
-        w.AppendBulk(x.str);
-        break;
-      case Reply::Kind::kDouble:
-        w.AppendDouble(x.number);
-        break;
-      case Reply::Kind::kBool:
-        w.AppendBool(x.integer != 0);
-        break;
-      case Reply::Kind::kArray:
-        w.AppendArrayHeader(x.elements.size());
-        for (const Reply& e : x.elements) enc(e);
-        break;
-      case Reply::Kind::kMap:
-        w.AppendMapHeader(x.elements.size() / 2);
-        for (const Reply& e : x.elements) enc(e);
-        break;
-      case Reply::Kind::kSet:
-        w.AppendSetHeader(x.elements.size());
-        for (const Reply& e : x.elements) enc(e);
-        break;
-      case Reply::Kind::kPush:
-        w.AppendPushHeader(x.elements.size());
-        for (const Reply& e : x.elements) enc(e);
-        break;
-    }
-  };
-  enc(r);
+  Encode(w, r);
 }
+
+Status RespService::Commit() { return options_.commit ? options_.commit() : Status(); }
 
 int64_t RespService::BlockingTimeoutMs(const std::vector<std::string>& argv) {
   if (argv.empty()) return -1;
@@ -219,7 +233,22 @@ void RespService::BlockedTimeout(Connection& c, std::string* out) {
 RespService::Outcome RespService::Dispatch(Connection& c, std::vector<std::string>& argv,
                                            std::string* out) {
   if (argv.empty()) return Outcome::kDone;
-  commands_++;
+  commands_.fetch_add(1, std::memory_order_relaxed);
+  if (c.authenticated_ && !c.in_multi_ && c.subscriptions_ == 0) {
+    // Fast path: a data command, outside MULTI and subscriptions.
+    const kv::CommandSpec* spec = store_->registry().Find(argv[0]);
+    if (spec != nullptr && !shadowed_.count(spec)) {
+      if ((spec->flags & kv::kWrite) && options_.persistence_error) {
+        Status broken = options_.persistence_error();
+        if (!broken.ok()) {
+          EncodeReply(PersistenceRefusal(broken), c.version_, out);
+          return Outcome::kDone;
+        }
+      }
+      EncodeReply(store_->Execute(c.db_, *spec, argv), c.version_, out);
+      return Outcome::kDone;
+    }
+  }
   Outcome outcome = Outcome::kDone;
   std::string name = Lower(argv[0]);
   // Subscribe commands write their own (several) replies.
@@ -385,10 +414,7 @@ Reply RespService::Execute(Connection& c, std::vector<std::string>& argv, Outcom
     const kv::CommandSpec* spec = store_->registry().Find(name);
     if (spec != nullptr && (spec->flags & kv::kWrite)) {
       Status broken = options_.persistence_error();
-      if (!broken.ok()) {
-        return Reply::Error("MISCONF the write-ahead log failed (" + broken.ToString() +
-                            "); writes are refused until cairnd is restarted");
-      }
+      if (!broken.ok()) return PersistenceRefusal(broken);
     }
   }
   return store_->Execute(c.db_, argv);
@@ -518,6 +544,7 @@ Reply RespService::CommandInfo(const std::vector<std::string>& argv) {
   };
   std::vector<std::string> names;
   for (const auto& [n, spec] : store_->registry().all()) names.push_back(n);
+  std::sort(names.begin(), names.end());
   for (const auto& [n, a] : ServiceCommands()) names.push_back(n);
   if (argv.size() == 1) {
     std::vector<Reply> all;

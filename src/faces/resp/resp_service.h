@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/env/env.h"
@@ -43,6 +44,9 @@ struct RespServiceOptions {
   std::function<Status()> save;
   std::function<uint64_t()> last_save_unix;
   std::function<Status()> persistence_error;
+  // Makes the writes of the commands run so far durable per the fsync policy; the server calls
+  // it before sending replies. Unset: writes need no commit.
+  std::function<Status()> commit;
   std::string appendfsync = "no";  // reported by CONFIG GET and INFO
   uint64_t maxmemory = 0;          // reported by CONFIG GET (the store enforces it)
   std::string maxmemory_policy = "noeviction";
@@ -108,6 +112,9 @@ class RespService {
   static int64_t BlockingTimeoutMs(const std::vector<std::string>& argv);
 
   void EncodeReply(const kv::Reply& reply, int version, std::string* out) const;
+  // Commits the writes of commands dispatched so far (RespServiceOptions::commit). Replies to
+  // write commands must not be sent before it returns OK.
+  Status Commit();
   kv::KvStore* store() { return store_; }
   uint64_t pubsub_output_limit() const { return options_.pubsub_output_limit; }
   uint64_t connected() const { return connected_.load(); }
@@ -135,6 +142,7 @@ class RespService {
   std::atomic<uint64_t> connected_{0};
   std::atomic<uint64_t> commands_{0};
   uint64_t started_ms_ = 0;
+  std::unordered_set<const kv::CommandSpec*> shadowed_;  // registry commands the service handles
   std::mutex clients_mutex_;
   std::vector<std::weak_ptr<Connection>> clients_;
 };

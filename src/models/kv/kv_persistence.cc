@@ -10,7 +10,13 @@
 namespace cairn::kv {
 namespace {
 
-constexpr uint8_t kPut = 1, kDel = 2, kFlush = 3, kMark = 4, kCommand = 5;
+constexpr uint8_t kPut = 1, kDel = 2, kFlush = 3, kMark = 4, kCommand = 5, kBatch = 6;
+// Above this many queued bytes a write commits at once, so the queue stays bounded.
+constexpr size_t kMaxQueuedBytes = 64u << 20;
+
+// The transaction (MULTI/EXEC) being collected on this thread, and its records.
+thread_local const void* tl_txn_owner = nullptr;
+thread_local std::string tl_txn_records;
 
 // Single-key collection commands whose effect is a pure function of the key's prior state:
 // logged as the command itself (a few bytes) instead of the whole collection, when the key
@@ -100,49 +106,52 @@ std::string KeyRecord(int db, std::string_view key) {
   return r;
 }
 
-}  // namespace
-
-std::string EncodeValue(const Value& v) {
-  std::string o;
-  PutU8(&o, static_cast<uint8_t>(v.type()));
-  PutU64(&o, static_cast<uint64_t>(v.expire_at_ms));
+void EncodeValueTo(std::string* out, const Value& v) {
+  PutU8(out, static_cast<uint8_t>(v.type()));
+  PutU64(out, static_cast<uint64_t>(v.expire_at_ms));
   switch (v.type()) {
     case Type::kString:
-      PutStr(&o, std::get<std::string>(v.data));
+      PutStr(out, std::get<std::string>(v.data));
       break;
     case Type::kHash: {
       const auto& h = std::get<StringMap>(v.data);
-      PutU32(&o, static_cast<uint32_t>(h.size()));
+      PutU32(out, static_cast<uint32_t>(h.size()));
       for (const auto& [f, x] : h) {
-        PutStr(&o, f);
-        PutStr(&o, x);
+        PutStr(out, f);
+        PutStr(out, x);
       }
       break;
     }
     case Type::kList: {
       const auto& l = std::get<std::deque<std::string>>(v.data);
-      PutU32(&o, static_cast<uint32_t>(l.size()));
-      for (const auto& x : l) PutStr(&o, x);
+      PutU32(out, static_cast<uint32_t>(l.size()));
+      for (const auto& x : l) PutStr(out, x);
       break;
     }
     case Type::kSet: {
       const auto& s = std::get<StringSet>(v.data);
-      PutU32(&o, static_cast<uint32_t>(s.size()));
-      for (const auto& x : s) PutStr(&o, x);
+      PutU32(out, static_cast<uint32_t>(s.size()));
+      for (const auto& x : s) PutStr(out, x);
       break;
     }
     case Type::kZSet: {
       const auto& z = std::get<ZSet>(v.data);
-      PutU32(&o, static_cast<uint32_t>(z.order.size()));
+      PutU32(out, static_cast<uint32_t>(z.order.size()));
       for (const auto& [score, member] : z.order) {
         uint64_t bits;
         std::memcpy(&bits, &score, 8);
-        PutU64(&o, bits);
-        PutStr(&o, member);
+        PutU64(out, bits);
+        PutStr(out, member);
       }
       break;
     }
   }
+}
+}  // namespace
+
+std::string EncodeValue(const Value& v) {
+  std::string o;
+  EncodeValueTo(&o, v);
   return o;
 }
 
@@ -237,7 +246,8 @@ Result<std::unique_ptr<KvPersistence>> KvPersistence::Open(const KvPersistenceOp
   store->SetWriteObserver([self](CommandContext& ctx, const CommandSpec& spec, Args argv) {
     self->OnWrite(ctx, spec, argv);
   });
-  if (options.fsync == FsyncPolicy::kEverySec) {
+  store->SetTransactionObserver([self](bool begin) { self->OnTransaction(begin); });
+  if (options.fsync == FsyncPolicy::kEverySec || options.defer_commit) {
     p->sync_thread_ = std::thread([self] { self->SyncLoop(); });
   }
   return p;
@@ -290,51 +300,26 @@ Status KvPersistence::Load() {
     CAIRN_RETURN_IF_ERROR(
         wal_->Scan(seg, [&](const engine::RecordAddress& a, uint8_t type, ByteSpan payload) {
           if (seg == cut_segment && a.offset < cut_offset) return true;
-          Reader e{std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size())};
-          uint32_t db = 0;
-          std::string key;
-          if (type == kMark) return true;
-          if (!e.U32(&db)) {
-            error = DataLossError("malformed KV log record");
-            return false;
+          std::string_view data(reinterpret_cast<const char*>(payload.data()), payload.size());
+          if (type != kBatch) {
+            // A single record (logs written before batching).
+            error = ApplyRecord(type, data);
+            ++replayed;
+            return error.ok();
           }
-          if (type == kFlush) {
-            store_->RestoreFlush(static_cast<int>(db));
-          } else if (type == kDel) {
-            if (!e.Str(&key)) {
-              error = DataLossError("malformed KV log record");
+          Reader r{data};
+          while (!r.d.empty()) {
+            uint8_t sub = 0;
+            uint32_t len = 0;
+            if (!r.U8(&sub) || !r.U32(&len) || r.d.size() < len) {
+              error = DataLossError("malformed KV log batch");
               return false;
             }
-            store_->Restore(static_cast<int>(db), std::move(key), std::nullopt);
-          } else if (type == kCommand) {
-            uint32_t argc = 0;
-            std::vector<std::string> args;
-            if (!e.U32(&argc) || argc == 0 || argc > (1u << 24)) {
-              error = DataLossError("malformed KV log record");
-              return false;
-            }
-            for (uint32_t i = 0; i < argc; ++i) {
-              std::string a;
-              if (!e.Str(&a)) {
-                error = DataLossError("malformed KV log record");
-                return false;
-              }
-              args.push_back(std::move(a));
-            }
-            Reply r = store_->Execute(static_cast<int>(db), args);
-            if (r.is_error()) {
-              error = DataLossError("replaying a logged '" + args[0] + "' failed: " + r.str);
-              return false;
-            }
-          } else if (type == kPut) {
-            Value v;
-            if (!e.Str(&key) || !DecodeValue(e.d, &v)) {
-              error = DataLossError("malformed KV log record");
-              return false;
-            }
-            store_->Restore(static_cast<int>(db), std::move(key), std::move(v));
+            error = ApplyRecord(sub, r.d.substr(0, len));
+            if (!error.ok()) return false;
+            r.d.remove_prefix(len);
+            ++replayed;
           }
-          ++replayed;
           return true;
         }));
     CAIRN_RETURN_IF_ERROR(error);
@@ -344,51 +329,146 @@ Status KvPersistence::Load() {
   return Status();
 }
 
+Status KvPersistence::ApplyRecord(uint8_t type, std::string_view payload) {
+  if (type == kMark) return Status();
+  Reader e{payload};
+  uint32_t db = 0;
+  std::string key;
+  if (!e.U32(&db)) return DataLossError("malformed KV log record");
+  if (type == kFlush) {
+    store_->RestoreFlush(static_cast<int>(db));
+  } else if (type == kDel) {
+    if (!e.Str(&key)) return DataLossError("malformed KV log record");
+    store_->Restore(static_cast<int>(db), std::move(key), std::nullopt);
+  } else if (type == kCommand) {
+    uint32_t argc = 0;
+    std::vector<std::string> args;
+    if (!e.U32(&argc) || argc == 0 || argc > (1u << 24)) {
+      return DataLossError("malformed KV log record");
+    }
+    for (uint32_t i = 0; i < argc; ++i) {
+      std::string arg;
+      if (!e.Str(&arg)) return DataLossError("malformed KV log record");
+      args.push_back(std::move(arg));
+    }
+    Reply r = store_->Execute(static_cast<int>(db), args);
+    if (r.is_error()) {
+      return DataLossError("replaying a logged '" + args[0] + "' failed: " + r.str);
+    }
+  } else if (type == kPut) {
+    Value v;
+    if (!e.Str(&key) || !DecodeValue(e.d, &v)) return DataLossError("malformed KV log record");
+    store_->Restore(static_cast<int>(db), std::move(key), std::move(v));
+  } else {
+    return DataLossError("unknown KV log record type " + std::to_string(type));
+  }
+  return Status();
+}
+
+template <typename Fill>
+void KvPersistence::AppendRecord(std::string* out, uint8_t type, Fill fill) {
+  PutU8(out, type);
+  size_t len_at = out->size();
+  PutU32(out, 0);
+  fill(out);
+  uint8_t len[4];
+  core::EncodeFixed32(len, static_cast<uint32_t>(out->size() - len_at - 4));
+  std::memcpy(out->data() + len_at, len, 4);
+}
+
 void KvPersistence::OnWrite(CommandContext& ctx, const CommandSpec& spec, Args argv) {
-  std::vector<std::pair<uint8_t, std::string>> records;
+  // Built on the side, then queued in one step (so the queue lock is held for a copy only).
+  thread_local std::string records;
+  records.clear();
+  uint32_t db = static_cast<uint32_t>(ctx.db_index());
+  Value* first = argv.size() >= 2 ? ctx.Find(argv[1]) : nullptr;
   if (spec.flags & kAllKeys) {
     // FLUSHDB is the only write over the whole keyspace.
-    std::string r;
-    PutU32(&r, static_cast<uint32_t>(ctx.db_index()));
-    records.emplace_back(kFlush, std::move(r));
+    AppendRecord(&records, kFlush, [&](std::string* o) { PutU32(o, db); });
   } else if (LoggedAsCommand(spec) && argv.size() >= 2 &&
-             (ctx.Find(argv[1]) == nullptr || ctx.Find(argv[1])->expire_at_ms == 0)) {
-    std::string r;
-    PutU32(&r, static_cast<uint32_t>(ctx.db_index()));
-    PutU32(&r, static_cast<uint32_t>(argv.size()));
-    for (const std::string& a : argv) PutStr(&r, a);
-    records.emplace_back(kCommand, std::move(r));
+             (first == nullptr || first->expire_at_ms == 0)) {
+    AppendRecord(&records, kCommand, [&](std::string* o) {
+      PutU32(o, db);
+      PutU32(o, static_cast<uint32_t>(argv.size()));
+      for (const std::string& a : argv) PutStr(o, a);
+    });
   } else if (spec.first_key > 0) {
     int last = spec.last_key < 0 ? static_cast<int>(argv.size()) + spec.last_key : spec.last_key;
     for (int i = spec.first_key; i <= last && i < static_cast<int>(argv.size());
          i += std::max(1, spec.step)) {
       const std::string& key = argv[static_cast<size_t>(i)];
-      Value* v = ctx.Find(key);
-      std::string r = KeyRecord(ctx.db_index(), key);
-      if (v != nullptr) {
-        r += EncodeValue(*v);
-        records.emplace_back(kPut, std::move(r));
-      } else {
-        records.emplace_back(kDel, std::move(r));
-      }
+      Value* v = i == 1 ? first : ctx.Find(key);
+      AppendRecord(&records, v != nullptr ? kPut : kDel, [&](std::string* o) {
+        PutU32(o, db);
+        PutStr(o, key);
+        if (v != nullptr) EncodeValueTo(o, *v);
+      });
     }
   }
-  bool sync = options_.fsync == FsyncPolicy::kAlways;
-  for (size_t i = 0; i < records.size(); ++i) {
-    bool last = i + 1 == records.size();
-    Result<engine::RecordAddress> a =
-        wal_->Append(records[i].first, AsBytes(records[i].second), sync && last);
+  if (records.empty()) return;
+  if (tl_txn_owner == this) {
+    tl_txn_records += records;  // queued whole when the transaction ends
+    return;
+  }
+  Enqueue(records);
+  if (records.capacity() > (1u << 20)) std::string().swap(records);
+}
+
+void KvPersistence::OnTransaction(bool begin) {
+  if (begin) {
+    tl_txn_owner = this;
+    tl_txn_records.clear();
+    return;
+  }
+  tl_txn_owner = nullptr;
+  if (!tl_txn_records.empty()) Enqueue(tl_txn_records);
+  if (tl_txn_records.capacity() > (1u << 20)) std::string().swap(tl_txn_records);
+  tl_txn_records.clear();
+}
+
+void KvPersistence::Enqueue(std::string_view records) {
+  bool commit_now = !options_.defer_commit;
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex_);
+    pending_.append(records);
+    last_queued_.store(++queued_seq_, std::memory_order_release);
+    commit_now |= pending_.size() > kMaxQueuedBytes;
+  }
+  // A failure is sticky in broken(), which the faces check before every write.
+  if (commit_now) (void)Commit();
+}
+
+Status KvPersistence::Commit() {
+  uint64_t target = last_queued_.load(std::memory_order_acquire);
+  if (last_committed_.load(std::memory_order_acquire) >= target) {
+    return is_broken_.load() ? broken() : Status();
+  }
+  std::lock_guard<std::mutex> flush(flush_mutex_);
+  if (last_committed_.load(std::memory_order_acquire) >= target) {
+    return is_broken_.load() ? broken() : Status();
+  }
+  return CommitLocked(options_.fsync == FsyncPolicy::kAlways);
+}
+
+Status KvPersistence::CommitLocked(bool sync) {
+  if (is_broken_.load()) return broken();
+  uint64_t seq = 0;
+  writing_.clear();
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex_);
+    writing_.swap(pending_);
+    seq = queued_seq_;
+  }
+  if (!writing_.empty()) {
+    Result<engine::RecordAddress> a = wal_->Append(kBatch, AsBytes(writing_), sync);
     if (!a.ok()) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (broken_.ok()) {
-        broken_ = a.status();
-        spdlog::error("kv: the write-ahead log failed: {}; further writes are refused",
-                      a.status().ToString());
-      }
-      return;
+      SetBroken(a.status());
+      return a.status();
     }
-    bytes_since_save_ += records[i].second.size();
+    bytes_since_save_ += writing_.size();
   }
+  last_committed_.store(seq, std::memory_order_release);
+  if (writing_.capacity() > (4u << 20)) std::string().swap(writing_);
   if (options_.rewrite_bytes > 0 && bytes_since_save_.load() > options_.rewrite_bytes &&
       !saving_.exchange(true)) {
     // Rewrite in the background (a snapshot drops the log before it).
@@ -400,9 +480,20 @@ void KvPersistence::OnWrite(CommandContext& ctx, const CommandSpec& spec, Args a
       saving_ = false;
     });
   }
+  return Status();
+}
+
+void KvPersistence::SetBroken(const Status& s) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (broken_.ok()) {
+    broken_ = s;
+    is_broken_ = true;
+    spdlog::error("kv: the write-ahead log failed: {}; further writes are refused", s.ToString());
+  }
 }
 
 Status KvPersistence::broken() {
+  if (!is_broken_.load()) return Status();
   std::lock_guard<std::mutex> lock(mutex_);
   return broken_;
 }
@@ -417,6 +508,10 @@ Status KvPersistence::Save() {
   engine::RecordAddress mark;
   store_->ForEachKeyLocked(
       [&] {
+        // Everything queued so far belongs before the mark.
+        std::lock_guard<std::mutex> flush(flush_mutex_);
+        mark_status = CommitLocked(false);
+        if (!mark_status.ok()) return;
         Result<engine::RecordAddress> m = wal_->Append(kMark, ByteSpan(), true);
         if (!m.ok()) {
           mark_status = m.status();
@@ -454,12 +549,11 @@ void KvPersistence::SyncLoop() {
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
     lock.unlock();
-    Status s = wal_->Sync();
+    // Commit what a caller left queued, then make the log durable (everysec).
+    Status s = Commit();
+    if (s.ok() && options_.fsync == FsyncPolicy::kEverySec) s = wal_->Sync();
+    if (!s.ok()) SetBroken(s);
     lock.lock();
-    if (!s.ok() && broken_.ok()) {
-      broken_ = s;
-      spdlog::error("kv: syncing the write-ahead log failed: {}", s.ToString());
-    }
   }
 }
 
@@ -478,7 +572,11 @@ Status KvPersistence::Close() {
   }
   if (saver.joinable()) saver.join();
   store_->SetWriteObserver(nullptr);
-  return wal_ ? wal_->Sync() : Status();
+  store_->SetTransactionObserver(nullptr);
+  if (!wal_) return Status();
+  Status committed = Commit();
+  Status synced = wal_->Sync();
+  return committed.ok() ? synced : committed;
 }
 
 }  // namespace cairn::kv

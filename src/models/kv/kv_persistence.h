@@ -10,10 +10,19 @@
 // mark it appends to the log), then writes the file in the background; recovery loads it and
 // replays each record after the mark once.
 //
-// fsync policies: kAlways (the record is fdatasync'ed before the command returns, so its reply
-// implies durability — group commit batches concurrent writers), kEverySec (a background thread
-// syncs once a second: a crash loses at most about a second), kNo (the OS decides). Close()
-// syncs, so a clean shutdown loses nothing under every policy.
+// Records are queued in memory in the order commands apply them and written to the log as one
+// BATCH record by Commit() (one write, and for kAlways one fdatasync, for every command queued
+// since the last commit: group commit). Without `defer_commit` every write command commits
+// before it returns. With it, the caller must call Commit() before it acknowledges any write
+// (the RESP face does so once per batch of pipelined commands, before sending their replies, as
+// Redis writes its AOF buffer before replying); a background thread also commits once a second.
+// A MULTI/EXEC transaction's records always land in one BATCH record, so recovery keeps all of
+// it or none.
+//
+// fsync policies: kAlways (a committed record is fdatasync'ed, so an acknowledged write is
+// durable), kEverySec (a background thread syncs once a second: a crash of the machine loses at
+// most about a second; a crash of the process loses nothing committed), kNo (the OS decides).
+// Close() commits and syncs, so a clean shutdown loses nothing under every policy.
 //
 // On-disk layout under `dir`: wal/ (segment files, docs/kv.md) and snapshot (CRC-framed records,
 // replaced atomically). Costs to know: commands pause for the copy (about a second per million
@@ -47,6 +56,8 @@ struct KvPersistenceOptions {
   // since the last one; 0: never automatically.
   uint64_t rewrite_bytes = 256ull << 20;
   uint64_t segment_bytes = 64ull << 20;
+  // Queue records until Commit() instead of committing inside each write command (see above).
+  bool defer_commit = false;
 };
 
 class KvPersistence {
@@ -57,8 +68,12 @@ class KvPersistence {
                                                      KvStore* store);
   ~KvPersistence();  // Close()
 
-  // Takes a snapshot now (SAVE; BGSAVE runs it on another thread). Writes go on meanwhile.
+  // Takes a snapshot now (SAVE; BGSAVE runs it on another thread). Commands pause while the
+  // keyspace is copied, not while the file is written.
   Status Save();
+  // Writes every record queued so far (by any thread) to the log, and for kAlways syncs it.
+  // Returns OK at once when they are already written. Errors: the log's, sticky (broken()).
+  Status Commit();
   // Syncs the log and stops the background thread. Idempotent.
   Status Close();
 
@@ -72,6 +87,15 @@ class KvPersistence {
   KvPersistence(const KvPersistenceOptions& options, KvStore* store);
   Status Load();
   void OnWrite(CommandContext& ctx, const CommandSpec& spec, Args argv);
+  void OnTransaction(bool begin);
+  // Appends one sub-record to `out` (type u8, payload length u32, payload from `fill`).
+  template <typename Fill>
+  static void AppendRecord(std::string* out, uint8_t type, Fill fill);
+  // Moves `records` (whole sub-records) to the queue; commits unless deferred or in a batch.
+  void Enqueue(std::string_view records);
+  Status CommitLocked(bool sync);  // flush_mutex_ held
+  Status ApplyRecord(uint8_t type, std::string_view payload);
+  void SetBroken(const Status& s);
   void SyncLoop();
 
   KvPersistenceOptions options_;
@@ -85,7 +109,16 @@ class KvPersistence {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_ = false;
-  Status broken_;
+  Status broken_;                       // guarded by mutex_
+  std::atomic<bool> is_broken_{false};  // broken_ is set
+  // The queue: sub-records not yet written, and a sequence number per queued record.
+  std::mutex pending_mutex_;
+  std::string pending_;      // guarded by pending_mutex_
+  uint64_t queued_seq_ = 0;  // guarded by pending_mutex_
+  std::atomic<uint64_t> last_queued_{0};
+  std::atomic<uint64_t> last_committed_{0};
+  std::mutex flush_mutex_;  // one committer at a time, so batches reach the log in queue order
+  std::string writing_;     // guarded by flush_mutex_: the batch being written
   std::thread sync_thread_;
   std::thread save_thread_;
 };

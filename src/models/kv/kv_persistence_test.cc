@@ -221,6 +221,7 @@ class KvPersistenceTest : public ::testing::TestWithParam<FsyncPolicy> {
     o.fsync = GetParam();
     o.rewrite_bytes = 0;
     o.segment_bytes = 64 << 10;
+    o.defer_commit = defer_commit_;
     return o;
   }
 
@@ -287,6 +288,30 @@ class KvPersistenceTest : public ::testing::TestWithParam<FsyncPolicy> {
     Ok({"spop", "s", "2"});
   }
 
+  // A copy of the data directory as a killed process would leave it (what was written).
+  std::string CrashCopy() {
+    std::string copy = dir_ + "_crash";
+    fs::remove_all(copy);
+    fs::copy(dir_, copy, fs::copy_options::recursive);
+    return copy;
+  }
+  // Opens `dir` in a second store and returns its contents.
+  std::map<std::string, std::string> DumpOf(const std::string& dir) {
+    KvOptions ko;
+    ko.env = &clock_;
+    ko.shards = 4;
+    KvStore store(ko);
+    KvPersistenceOptions po = PersistenceOptions();
+    po.dir = dir;
+    auto p = KvPersistence::Open(po, &store);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    if (!p.ok()) return {};
+    EXPECT_TRUE((*p)->Close().ok());
+    fs::remove_all(dir);
+    return Dump(store);
+  }
+
+  bool defer_commit_ = false;
   ClockEnv clock_;
   std::string dir_;
   std::unique_ptr<KvStore> store_;
@@ -414,6 +439,79 @@ TEST_P(KvPersistenceTest, TornLogTailRecoversEverythingBefore) {
   Close();
   ASSERT_TRUE(Open().ok());
   EXPECT_EQ(Dump(*store_), want);
+}
+
+TEST_P(KvPersistenceTest, DeferredRecordsReachTheLogAtCommit) {
+  defer_commit_ = true;
+  ASSERT_TRUE(Open().ok());
+  Ok({"set", "a", "1"});
+  ASSERT_TRUE(persistence_->Commit().ok());
+  Ok({"set", "b", "2"});
+  Ok({"hset", "h", "f", "v"});
+  // Not committed: a crash now keeps only "a".
+  auto before = DumpOf(CrashCopy());
+  EXPECT_EQ(before.count("0/a"), 1u);
+  EXPECT_EQ(before.count("0/b"), 0u);
+  EXPECT_EQ(before.count("0/h"), 0u);
+  ASSERT_TRUE(persistence_->Commit().ok());
+  ASSERT_TRUE(persistence_->Commit().ok());  // nothing queued: returns at once
+  EXPECT_EQ(DumpOf(CrashCopy()), Dump(*store_));
+  // A clean close commits what is still queued.
+  Ok({"set", "c", "3"});
+  auto want = Dump(*store_);
+  Close();
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(Dump(*store_), want);
+}
+
+TEST_P(KvPersistenceTest, TransactionIsRecoveredWholeOrNotAtAll) {
+  ASSERT_TRUE(Open().ok());
+  Ok({"set", "before", "x"});
+  auto without = Dump(*store_);
+  std::vector<std::vector<std::string>> txn = {
+      {"set", "t1", "a"}, {"incr", "t2"}, {"lpush", "t3", "x", "y"}, {"del", "before"}};
+  auto replies = store_->ExecuteAll(0, txn);
+  ASSERT_EQ(replies.size(), 4u);
+  auto with = Dump(*store_);
+  Close();
+  auto segments = SegmentFiles();
+  ASSERT_FALSE(segments.empty());
+  std::string last = dir_ + "/wal/" + segments.back();
+  uintmax_t size = fs::file_size(last);
+  // The whole transaction is there...
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(Dump(*store_), with);
+  Close();
+  // ...and a cut anywhere in its record drops all of it, never a part.
+  fs::resize_file(last, size - 1);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(Dump(*store_), without);
+}
+
+TEST_P(KvPersistenceTest, ReplaysUnbatchedRecordsOfOlderLogs) {
+  // Logs written before batching hold one record per segment-log record.
+  {
+    engine::SegmentLogOptions lo;
+    lo.env = core::Env::Default();
+    lo.dir = dir_ + "/wal";
+    fs::create_directories(lo.dir);
+    auto log = engine::SegmentLog::Open(lo);
+    ASSERT_TRUE(log.ok());
+    Value v;
+    v.data = std::string("old");
+    std::string put("\0\0\0\0\3\0\0\0key", 11);  // db 0, key "key"
+    put += EncodeValue(v);
+    ASSERT_TRUE((*log)->Append(1, AsBytes(put), true).ok());
+    // db 0, 3 arguments: sadd s m
+    std::string cmd("\0\0\0\0\3\0\0\0\4\0\0\0sadd\1\0\0\0s\1\0\0\0m", 27);
+    ASSERT_TRUE((*log)->Append(5, AsBytes(cmd), true).ok());
+  }
+  ASSERT_TRUE(Open().ok());
+  auto got = Dump(*store_);
+  EXPECT_EQ(got.count("0/key"), 1u);
+  EXPECT_EQ(got.count("0/s"), 1u);
+  EXPECT_EQ(Run({"get", "key"}).str, "old");
+  EXPECT_EQ(Run({"sismember", "s", "m"}).integer, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, KvPersistenceTest,

@@ -109,10 +109,13 @@ void CommandRegistry::Register(CommandSpec spec) {
 }
 
 const CommandSpec* CommandRegistry::Find(std::string_view name) const {
-  if (name.size() > 64) return nullptr;
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto it = commands_.find(lower);
+  char lower[64] = {};
+  if (name.size() > sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  auto it = commands_.find(std::string_view(lower, name.size()));
   return it == commands_.end() ? nullptr : &it->second;
 }
 
@@ -198,17 +201,28 @@ Reply KvStore::Execute(int db, Args argv) {
   if (argv.empty()) return Reply::Error("ERR empty command");
   const CommandSpec* spec = registry_.Find(argv[0]);
   if (spec == nullptr) return UnknownCommand(argv);
-  if (!ArityOk(*spec, argv.size())) return WrongArityError(spec->name);
+  return Execute(db, *spec, argv);
+}
+
+Reply KvStore::Execute(int db, const CommandSpec& spec, Args argv) {
+  if (!ArityOk(spec, argv.size())) return WrongArityError(spec.name);
   if (db < 0 || db >= databases()) return Reply::Error("ERR DB index is out of range");
-  if ((spec->flags & kDenyOom) && options_.maxmemory > 0 && !EvictIfNeeded(db)) {
+  if ((spec.flags & kDenyOom) && options_.maxmemory > 0 && !EvictIfNeeded(db)) {
     return Reply::Error("OOM command not allowed when used memory > 'maxmemory'.");
   }
-  std::vector<size_t> shards = ShardsFor(*spec, db, argv);
   Db& d = *dbs_[static_cast<size_t>(db)];
+  if (spec.first_key > 0 && spec.first_key == spec.last_key && !(spec.flags & kAllKeys) &&
+      static_cast<size_t>(spec.first_key) < argv.size()) {
+    // One key (most commands): one lock, nothing allocated.
+    std::lock_guard<std::mutex> lock(
+        d.shards[ShardOf(argv[static_cast<size_t>(spec.first_key)])]->mutex);
+    return Run(spec, db, argv, options_.shards == 1);
+  }
+  std::vector<size_t> shards = ShardsFor(spec, db, argv);
   std::vector<std::unique_lock<std::mutex>> locks;
   locks.reserve(shards.size());
   for (size_t s : shards) locks.emplace_back(d.shards[s]->mutex);
-  return Run(*spec, db, argv, shards.size() == options_.shards);
+  return Run(spec, db, argv, shards.size() == options_.shards);
 }
 
 std::vector<Reply> KvStore::ExecuteAll(int db,
@@ -254,6 +268,7 @@ std::vector<Reply> KvStore::ExecuteAll(int db,
       }
     }
   }
+  if (txn_observer_) txn_observer_(true);
   for (const auto& argv : commands) {
     const CommandSpec* spec = argv.empty() ? nullptr : registry_.Find(argv[0]);
     if (spec == nullptr) {
@@ -264,6 +279,7 @@ std::vector<Reply> KvStore::ExecuteAll(int db,
       replies.push_back(Run(*spec, db, argv, shards.size() == options_.shards));
     }
   }
+  if (txn_observer_) txn_observer_(false);
   return replies;
 }
 
@@ -373,6 +389,10 @@ bool KvStore::EvictIfNeeded(int db) {
 }
 
 void KvStore::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
+
+void KvStore::SetTransactionObserver(TransactionObserver observer) {
+  txn_observer_ = std::move(observer);
+}
 
 void KvStore::ForEachKeyLocked(
     const std::function<void()>& start,

@@ -88,11 +88,14 @@ struct CommandSpec {
 class CommandRegistry {
  public:
   void Register(CommandSpec spec);
-  const CommandSpec* Find(std::string_view name) const;  // case-insensitive
-  const std::map<std::string, CommandSpec>& all() const { return commands_; }
+  const CommandSpec* Find(std::string_view name) const;  // case-insensitive, no allocation
+  // Every command by name, unordered.
+  const std::unordered_map<std::string, CommandSpec, StringHash, std::equal_to<>>& all() const {
+    return commands_;
+  }
 
  private:
-  std::map<std::string, CommandSpec> commands_;
+  std::unordered_map<std::string, CommandSpec, StringHash, std::equal_to<>> commands_;
 };
 
 void RegisterStringCommands(CommandRegistry* registry);
@@ -120,6 +123,8 @@ class KvStore {
   // Runs one command in database `db`. Unknown commands and wrong arity are error replies, as
   // Redis words them.
   Reply Execute(int db, Args argv);
+  // Execute() for a command already looked up: `spec` is registry().Find(argv[0]).
+  Reply Execute(int db, const CommandSpec& spec, Args argv);
   // Runs `commands` as one atomic unit (MULTI/EXEC): every shard any of them touches stays locked
   // for the whole batch. Returns one reply per command. With `watched` (key, KeyVersion() when
   // WATCHed, in database `watched_db`), nothing runs and *aborted is set when any of those keys
@@ -148,6 +153,10 @@ class KvStore {
   // Used for the write-ahead log. Set before serving; not thread-safe to change.
   using WriteObserver = std::function<void(CommandContext&, const CommandSpec&, Args argv)>;
   void SetWriteObserver(WriteObserver observer);
+  // Called by ExecuteAll with its locks held and on its thread: true before the first command of
+  // the transaction, false after the last, so the write observer can keep them together.
+  using TransactionObserver = std::function<void(bool begin)>;
+  void SetTransactionObserver(TransactionObserver observer);
   // Locks every shard of every database (so no command runs), calls `start`, then `fn` on every
   // live key (database, key, value): a consistent point-in-time view for snapshots.
   void ForEachKeyLocked(const std::function<void()>& start,
@@ -171,6 +180,7 @@ class KvStore {
   CommandRegistry registry_;
   std::vector<std::unique_ptr<Db>> dbs_;
   WriteObserver observer_;
+  TransactionObserver txn_observer_;
 };
 
 // What a command handler works with. The shards of the command's keys are locked.
