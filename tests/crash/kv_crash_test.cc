@@ -155,10 +155,10 @@ std::string Canon(const Value& v) {
   auto item = [&o](const std::string& s) { o += std::to_string(s.size()) + ":" + s + ","; };
   switch (v.type()) {
     case Type::kString:
-      item(std::get<std::string>(v.data));
+      item(v.str());
       break;
     case Type::kHash: {
-      const auto& h = std::get<StringMap>(v.data);
+      const auto& h = v.hash();
       std::map<std::string, std::string> m(h.begin(), h.end());
       for (const auto& [f, x] : m) {
         item(f);
@@ -167,17 +167,17 @@ std::string Canon(const Value& v) {
       break;
     }
     case Type::kList:
-      for (const auto& x : std::get<std::deque<std::string>>(v.data)) item(x);
+      for (const auto& x : v.list()) item(x);
       break;
     case Type::kSet: {
-      const auto& s = std::get<StringSet>(v.data);
+      const auto& s = v.set();
       std::map<std::string, int> m;
       for (const auto& x : s) m[x] = 0;
       for (const auto& [x, unused] : m) item(x);
       break;
     }
     case Type::kZSet:
-      for (const auto& [score, member] : std::get<ZSet>(v.data).order) {
+      for (const auto& [score, member] : v.zset().order) {
         item(std::to_string(score));
         item(member);
       }

@@ -111,10 +111,10 @@ void EncodeValueTo(std::string* out, const Value& v) {
   PutU64(out, static_cast<uint64_t>(v.expire_at_ms));
   switch (v.type()) {
     case Type::kString:
-      PutStr(out, std::get<std::string>(v.data));
+      PutStr(out, v.str());
       break;
     case Type::kHash: {
-      const auto& h = std::get<StringMap>(v.data);
+      const auto& h = v.hash();
       PutU32(out, static_cast<uint32_t>(h.size()));
       for (const auto& [f, x] : h) {
         PutStr(out, f);
@@ -123,19 +123,19 @@ void EncodeValueTo(std::string* out, const Value& v) {
       break;
     }
     case Type::kList: {
-      const auto& l = std::get<std::deque<std::string>>(v.data);
+      const auto& l = v.list();
       PutU32(out, static_cast<uint32_t>(l.size()));
       for (const auto& x : l) PutStr(out, x);
       break;
     }
     case Type::kSet: {
-      const auto& s = std::get<StringSet>(v.data);
+      const auto& s = v.set();
       PutU32(out, static_cast<uint32_t>(s.size()));
       for (const auto& x : s) PutStr(out, x);
       break;
     }
     case Type::kZSet: {
-      const auto& z = std::get<ZSet>(v.data);
+      const auto& z = v.zset();
       PutU32(out, static_cast<uint32_t>(z.order.size()));
       for (const auto& [score, member] : z.order) {
         uint64_t bits;
@@ -166,7 +166,7 @@ bool DecodeValue(std::string_view data, Value* v) {
     case Type::kString: {
       std::string s;
       if (!r.Str(&s)) return false;
-      v->data = std::move(s);
+      v->Assign(std::move(s));
       break;
     }
     case Type::kHash: {
@@ -177,7 +177,7 @@ bool DecodeValue(std::string_view data, Value* v) {
         if (!r.Str(&f) || !r.Str(&x)) return false;
         h.emplace(std::move(f), std::move(x));
       }
-      v->data = std::move(h);
+      v->Assign(std::move(h));
       break;
     }
     case Type::kList: {
@@ -188,7 +188,7 @@ bool DecodeValue(std::string_view data, Value* v) {
         if (!r.Str(&x)) return false;
         l.push_back(std::move(x));
       }
-      v->data = std::move(l);
+      v->Assign(std::move(l));
       break;
     }
     case Type::kSet: {
@@ -199,7 +199,7 @@ bool DecodeValue(std::string_view data, Value* v) {
         if (!r.Str(&x)) return false;
         s.insert(std::move(x));
       }
-      v->data = std::move(s);
+      v->Assign(std::move(s));
       break;
     }
     case Type::kZSet: {
@@ -214,7 +214,7 @@ bool DecodeValue(std::string_view data, Value* v) {
         z.scores[m] = score;
         z.order.emplace(score, std::move(m));
       }
-      v->data = std::move(z);
+      v->Assign(std::move(z));
       break;
     }
     default:

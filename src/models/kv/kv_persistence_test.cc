@@ -41,28 +41,26 @@ std::string Canon(const Value& v) {
   std::string o = std::string(TypeName(v.type())) + " exp=" + std::to_string(v.expire_at_ms) + ":";
   switch (v.type()) {
     case Type::kString:
-      o += Hex(std::get<std::string>(v.data).size()) + std::get<std::string>(v.data);
+      o += Hex(v.str().size()) + v.str();
       break;
     case Type::kHash: {
-      std::map<std::string, std::string> m(std::get<StringMap>(v.data).begin(),
-                                           std::get<StringMap>(v.data).end());
+      std::map<std::string, std::string> m(v.hash().begin(), v.hash().end());
       for (const auto& [f, x] : m) o += "[" + Hex(f.size()) + f + Hex(x.size()) + x + "]";
       break;
     }
     case Type::kList:
-      for (const auto& x : std::get<std::deque<std::string>>(v.data)) {
+      for (const auto& x : v.list()) {
         o += "[" + Hex(x.size()) + x + "]";
       }
       break;
     case Type::kSet: {
-      std::vector<std::string> s(std::get<StringSet>(v.data).begin(),
-                                 std::get<StringSet>(v.data).end());
+      std::vector<std::string> s(v.set().begin(), v.set().end());
       std::sort(s.begin(), s.end());
       for (const auto& x : s) o += "[" + Hex(x.size()) + x + "]";
       break;
     }
     case Type::kZSet: {
-      const ZSet& z = std::get<ZSet>(v.data);
+      const ZSet& z = v.zset();
       o += "n=" + std::to_string(z.scores.size()) + "/" + std::to_string(z.order.size());
       for (const auto& [score, member] : z.order) {
         uint64_t bits;
@@ -97,39 +95,39 @@ Value RoundTrip(const Value& v) {
 TEST(KvValueCodingTest, RoundTripsEveryType) {
   std::vector<Value> values;
   Value s;
-  s.data = std::string();
+  s.Assign(std::string());
   values.push_back(s);
-  s.data = std::string("hello");
+  s.Assign(std::string("hello"));
   s.expire_at_ms = 1'700'000'123'456;
   values.push_back(s);
   std::string binary;
   for (int i = 0; i < 256; ++i) binary.push_back(static_cast<char>(i));
-  s.data = binary;
+  s.Assign(binary);
   s.expire_at_ms = 0;
   values.push_back(s);
 
   Value h;
-  h.data = StringMap{};
+  h.Assign(StringMap{});
   values.push_back(h);
-  h.data = StringMap{{"", ""}, {"f", "v"}, {binary, binary}, {"x", std::string(3, '\0')}};
+  h.Assign(StringMap{{"", ""}, {"f", "v"}, {binary, binary}, {"x", std::string(3, '\0')}});
   h.expire_at_ms = 42;
   values.push_back(h);
 
   Value l;
-  l.data = std::deque<std::string>{};
+  l.Assign(std::deque<std::string>{});
   values.push_back(l);
-  l.data = std::deque<std::string>{"a", "", "a", binary};
+  l.Assign(std::deque<std::string>{"a", "", "a", binary});
   values.push_back(l);
 
   Value st;
-  st.data = StringSet{};
+  st.Assign(StringSet{});
   values.push_back(st);
-  st.data = StringSet{"", "m", binary};
+  st.Assign(StringSet{"", "m", binary});
   st.expire_at_ms = std::numeric_limits<int64_t>::max();
   values.push_back(st);
 
   Value z;
-  z.data = ZSet{};
+  z.Assign(ZSet{});
   values.push_back(z);
   ZSet zs;
   const std::vector<std::pair<std::string, double>> members = {
@@ -144,7 +142,7 @@ TEST(KvValueCodingTest, RoundTripsEveryType) {
     zs.scores[m] = sc;
     zs.order.emplace(sc, m);
   }
-  z.data = zs;
+  z.Assign(zs);
   z.expire_at_ms = 7;
   values.push_back(z);
 
@@ -163,19 +161,19 @@ TEST(KvValueCodingTest, RoundTripsEveryType) {
 
 TEST(KvValueCodingTest, RejectsTruncatedAndGarbageInput) {
   Value h;
-  h.data = StringMap{{"field", "value"}, {"f2", ""}};
+  h.Assign(StringMap{{"field", "value"}, {"f2", ""}});
   h.expire_at_ms = 99;
   Value l;
-  l.data = std::deque<std::string>{"a", "bb"};
+  l.Assign(std::deque<std::string>{"a", "bb"});
   Value z;
   ZSet zs;
   zs.scores["m"] = 2;
   zs.order.emplace(2.0, "m");
-  z.data = zs;
+  z.Assign(zs);
   Value s;
-  s.data = std::string("string value");
+  s.Assign(std::string("string value"));
   Value st;
-  st.data = StringSet{"x", "y"};
+  st.Assign(StringSet{"x", "y"});
   for (const Value& v : {h, l, z, s, st}) {
     std::string enc = EncodeValue(v);
     Value out;
@@ -498,7 +496,7 @@ TEST_P(KvPersistenceTest, ReplaysUnbatchedRecordsOfOlderLogs) {
     auto log = engine::SegmentLog::Open(lo);
     ASSERT_TRUE(log.ok());
     Value v;
-    v.data = std::string("old");
+    v.Assign(std::string("old"));
     std::string put("\0\0\0\0\3\0\0\0key", 11);  // db 0, key "key"
     put += EncodeValue(v);
     ASSERT_TRUE((*log)->Append(1, AsBytes(put), true).ok());

@@ -99,6 +99,84 @@ std::string FormatDouble(double d) {
   return buf;
 }
 
+// ---- Value ----
+
+static_assert(sizeof(Value) <= 56, "Value grew: every key pays for it");
+
+Value Value::Empty(Type type) {
+  switch (type) {
+    case Type::kString:
+      break;
+    case Type::kHash:
+      return Value(StringMap());
+    case Type::kList:
+      return Value(List());
+    case Type::kSet:
+      return Value(StringSet());
+    case Type::kZSet:
+      return Value(ZSet());
+  }
+  return Value();
+}
+
+Value::Value(const Value& other)
+    : str_(other.str_),
+      coll_(other.coll_ ? std::make_unique<Collection>(*other.coll_) : nullptr),
+      expire_at_ms(other.expire_at_ms),
+      last_access_s(other.last_access_s),
+      type_(other.type_) {}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) *this = Value(other);
+  return *this;
+}
+
+void Value::Assign(std::string s) {
+  str_ = std::move(s);
+  coll_.reset();
+  type_ = Type::kString;
+}
+void Value::Assign(StringMap h) {
+  str_.clear();
+  str_.shrink_to_fit();
+  coll_ = std::make_unique<Collection>(Collection{std::move(h)});
+  type_ = Type::kHash;
+}
+void Value::Assign(List l) {
+  str_.clear();
+  str_.shrink_to_fit();
+  coll_ = std::make_unique<Collection>(Collection{std::move(l)});
+  type_ = Type::kList;
+}
+void Value::Assign(StringSet s) {
+  str_.clear();
+  str_.shrink_to_fit();
+  coll_ = std::make_unique<Collection>(Collection{std::move(s)});
+  type_ = Type::kSet;
+}
+void Value::Assign(ZSet z) {
+  str_.clear();
+  str_.shrink_to_fit();
+  coll_ = std::make_unique<Collection>(Collection{std::move(z)});
+  type_ = Type::kZSet;
+}
+
+bool Value::empty_collection() const {
+  switch (type_) {
+    case Type::kString:
+      return false;
+    case Type::kHash:
+      return hash().empty();
+    case Type::kList:
+      return list().empty();
+    case Type::kSet:
+      return set().empty();
+    case Type::kZSet:
+      return zset().scores.empty();
+  }
+  return false;
+}
+
 // ---- CommandRegistry ----
 
 void CommandRegistry::Register(CommandSpec spec) {
@@ -372,8 +450,7 @@ bool KvStore::EvictIfNeeded(int db) {
           if (best == s->map.end() || it->second.expire_at_ms < best->second.expire_at_ms) {
             best = it;
           }
-        } else if (best == s->map.end() ||
-                   it->second.last_access_ms < best->second.last_access_ms) {
+        } else if (best == s->map.end() || it->second.last_access_s < best->second.last_access_s) {
           best = it;
         }
       }
@@ -449,7 +526,7 @@ Value* CommandContext::Find(std::string_view key) {
     g_expired.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
-  it->second.last_access_ms = static_cast<uint64_t>(now_ms_);
+  it->second.last_access_s = static_cast<uint32_t>(now_ms_ / 1000);
   return &it->second;
 }
 
@@ -462,31 +539,14 @@ Value* CommandContext::FindTyped(std::string_view key, Type type, bool* wrong_ty
 Value* CommandContext::FindOrCreate(std::string_view key, Type type) {
   Value* v = Find(key);
   if (v != nullptr) return v->type() == type ? v : nullptr;
-  Value fresh;
-  switch (type) {
-    case Type::kString:
-      fresh.data = std::string();
-      break;
-    case Type::kHash:
-      fresh.data = StringMap();
-      break;
-    case Type::kList:
-      fresh.data = std::deque<std::string>();
-      break;
-    case Type::kSet:
-      fresh.data = StringSet();
-      break;
-    case Type::kZSet:
-      fresh.data = ZSet();
-      break;
-  }
-  fresh.last_access_ms = static_cast<uint64_t>(now_ms_);
+  Value fresh = Value::Empty(type);
+  fresh.last_access_s = static_cast<uint32_t>(now_ms_ / 1000);
   KvStore::Shard& s = ShardFor(key);
   return &s.map.insert_or_assign(std::string(key), std::move(fresh)).first->second;
 }
 
 Value* CommandContext::Put(std::string_view key, Value value) {
-  value.last_access_ms = static_cast<uint64_t>(now_ms_);
+  value.last_access_s = static_cast<uint32_t>(now_ms_ / 1000);
   KvStore::Shard& s = ShardFor(key);
   Value* v = &s.map.insert_or_assign(std::string(key), std::move(value)).first->second;
   Modified(key);
@@ -509,24 +569,7 @@ void CommandContext::Modified(std::string_view key) {
   if (v != s.versions.end()) v->second = ++s.version_clock;
   auto it = s.map.find(key);
   if (it == s.map.end()) return;
-  const Value& val = it->second;
-  bool empty = false;
-  switch (val.type()) {
-    case Type::kString:
-      break;
-    case Type::kHash:
-      empty = std::get<StringMap>(val.data).empty();
-      break;
-    case Type::kList:
-      empty = std::get<std::deque<std::string>>(val.data).empty();
-      break;
-    case Type::kSet:
-      empty = std::get<StringSet>(val.data).empty();
-      break;
-    case Type::kZSet:
-      empty = std::get<ZSet>(val.data).scores.empty();
-      break;
-  }
+  bool empty = it->second.empty_collection();
   if (empty) s.map.erase(it);
 }
 

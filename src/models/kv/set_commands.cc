@@ -214,9 +214,7 @@ Reply SetOpStore(CommandContext& ctx, Args argv, SetOp op) {
   if (result.empty()) {
     ctx.Erase(argv[1]);
   } else {
-    Value v;
-    v.data = std::move(result);
-    ctx.Put(argv[1], std::move(v));
+    ctx.Put(argv[1], Value(std::move(result)));
   }
   return Reply::Int(n);
 }

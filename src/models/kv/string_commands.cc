@@ -56,11 +56,7 @@ ExpireUnit ParseExpireUnit(std::string_view opt) {
   return ExpireUnit::kNone;
 }
 
-Value StringValue(std::string s) {
-  Value v;
-  v.data = std::move(s);
-  return v;
-}
+Value StringValue(std::string s) { return Value(std::move(s)); }
 
 // ---- GET / SET family ----
 
