@@ -155,7 +155,7 @@ std::string Canon(const Value& v) {
   auto item = [&o](const std::string& s) { o += std::to_string(s.size()) + ":" + s + ","; };
   switch (v.type()) {
     case Type::kString:
-      item(v.str());
+      item(std::string(v.str()));
       break;
     case Type::kHash: {
       const auto& h = v.hash();
@@ -193,8 +193,8 @@ KeyState StateOf(const Value& v) {
 std::map<std::string, KeyState> Dump(KvStore& store) {
   std::map<std::string, KeyState> out;
   store.ForEachKeyLocked([] {},
-                         [&](int db, const std::string& k, const Value& v) {
-                           if (db == 0) out[k] = StateOf(v);
+                         [&](int db, std::string_view k, const Value& v) {
+                           if (db == 0) out[std::string(k)] = StateOf(v);
                          });
   return out;
 }
@@ -202,7 +202,7 @@ std::map<std::string, KeyState> Dump(KvStore& store) {
 KeyState KeyStateOf(KvStore& store, const std::string& key) {
   KeyState st;
   store.ForEachKeyLocked([] {},
-                         [&](int db, const std::string& k, const Value& v) {
+                         [&](int db, std::string_view k, const Value& v) {
                            if (db == 0 && k == key) st = StateOf(v);
                          });
   return st;

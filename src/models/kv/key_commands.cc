@@ -251,8 +251,8 @@ Reply Keys(CommandContext& ctx, Args argv) {
   std::vector<Reply> out;
   const std::string& pattern = argv[1];
   bool all = pattern == "*";
-  ctx.ForEachKey([&](const std::string& key, Value&) {
-    if (all || GlobMatch(pattern, key)) out.push_back(Reply::Bulk(key));
+  ctx.ForEachKey([&](std::string_view key, Value&) {
+    if (all || GlobMatch(pattern, key)) out.push_back(Reply::Bulk(std::string(key)));
   });
   return Reply::Array(std::move(out));
 }
@@ -300,13 +300,13 @@ Reply Scan(CommandContext& ctx, Args argv) {
   }
   struct Candidate {
     uint64_t hash;
-    const std::string* key;
+    std::string_view key;
     Type type;
   };
   std::vector<Candidate> candidates;
-  ctx.ForEachKey([&](const std::string& key, Value& v) {
+  ctx.ForEachKey([&](std::string_view key, Value& v) {
     uint64_t h = ScanHash(key);
-    if (h >= cursor) candidates.push_back({h, &key, v.type()});
+    if (h >= cursor) candidates.push_back({h, key, v.type()});
   });
   std::sort(candidates.begin(), candidates.end(),
             [](const auto& a, const auto& b) { return a.hash < b.hash; });
@@ -319,10 +319,10 @@ Reply Scan(CommandContext& ctx, Args argv) {
   std::vector<Reply> keys;
   bool all = pattern == nullptr || *pattern == "*";
   for (size_t i = 0; i < take; ++i) {
-    const std::string& key = *candidates[i].key;
+    std::string_view key = candidates[i].key;
     if (!all && !GlobMatch(*pattern, key)) continue;
     if (type != nullptr && !EqualsIgnoreCase(*type, TypeName(candidates[i].type))) continue;
-    keys.push_back(Reply::Bulk(key));
+    keys.push_back(Reply::Bulk(std::string(key)));
   }
   std::vector<Reply> out;
   out.push_back(Reply::Bulk(std::to_string(next)));
@@ -331,12 +331,12 @@ Reply Scan(CommandContext& ctx, Args argv) {
 }
 
 Reply RandomKey(CommandContext& ctx, Args) {
-  std::vector<const std::string*> keys;
-  ctx.ForEachKey([&](const std::string& key, Value&) { keys.push_back(&key); });
+  std::vector<std::string_view> keys;
+  ctx.ForEachKey([&](std::string_view key, Value&) { keys.push_back(key); });
   if (keys.empty()) return Reply::Nil();
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<size_t> pick(0, keys.size() - 1);
-  return Reply::Bulk(*keys[pick(rng)]);
+  return Reply::Bulk(std::string(keys[pick(rng)]));
 }
 
 Reply DbSize(CommandContext& ctx, Args) { return Reply::Int(static_cast<int64_t>(ctx.KeyCount())); }

@@ -521,7 +521,7 @@ Status KvPersistence::Save() {
         PutU32(&out, mark.segment);
         PutU64(&out, mark.offset);
       },
-      [&](int db, const std::string& key, const Value& v) {
+      [&](int db, std::string_view key, const Value& v) {
         if (!mark_status.ok()) return;
         std::string rec = KeyRecord(db, key) + EncodeValue(v);
         PutU32(&out, static_cast<uint32_t>(rec.size()));

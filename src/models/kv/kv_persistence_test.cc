@@ -41,7 +41,7 @@ std::string Canon(const Value& v) {
   std::string o = std::string(TypeName(v.type())) + " exp=" + std::to_string(v.expire_at_ms) + ":";
   switch (v.type()) {
     case Type::kString:
-      o += Hex(v.str().size()) + v.str();
+      o += Hex(v.str().size()) + std::string(v.str());
       break;
     case Type::kHash: {
       std::map<std::string, std::string> m(v.hash().begin(), v.hash().end());
@@ -80,8 +80,8 @@ std::string Canon(const Value& v) {
 std::map<std::string, std::string> Dump(KvStore& store) {
   std::map<std::string, std::string> out;
   store.ForEachKeyLocked([] {},
-                         [&](int db, const std::string& key, const Value& v) {
-                           out[std::to_string(db) + "/" + key] = Canon(v);
+                         [&](int db, std::string_view key, const Value& v) {
+                           out[std::to_string(db) + "/" + std::string(key)] = Canon(v);
                          });
   return out;
 }

@@ -15,7 +15,7 @@ namespace cairn::kv {
 
 struct KvStore::Shard {
   std::mutex mutex;
-  std::unordered_map<std::string, Value, StringHash, std::equal_to<>> map;
+  std::unordered_map<SmallString, Value, StringHash, std::equal_to<>> map;
   std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> versions;  // WATCHed
   uint64_t version_clock = 0;
   size_t expire_cursor = 0;  // next hash bucket ExpireCycle examines
@@ -101,7 +101,7 @@ std::string FormatDouble(double d) {
 
 // ---- Value ----
 
-static_assert(sizeof(Value) <= 56, "Value grew: every key pays for it");
+static_assert(sizeof(Value) <= 48, "Value grew: every key pays for it");
 
 Value Value::Empty(Type type) {
   switch (type) {
@@ -132,31 +132,27 @@ Value& Value::operator=(const Value& other) {
 }
 
 void Value::Assign(std::string s) {
-  str_ = std::move(s);
+  str_ = SmallString(std::move(s));
   coll_.reset();
   type_ = Type::kString;
 }
 void Value::Assign(StringMap h) {
-  str_.clear();
-  str_.shrink_to_fit();
+  str_ = SmallString();
   coll_ = std::make_unique<Collection>(Collection{std::move(h)});
   type_ = Type::kHash;
 }
 void Value::Assign(List l) {
-  str_.clear();
-  str_.shrink_to_fit();
+  str_ = SmallString();
   coll_ = std::make_unique<Collection>(Collection{std::move(l)});
   type_ = Type::kList;
 }
 void Value::Assign(StringSet s) {
-  str_.clear();
-  str_.shrink_to_fit();
+  str_ = SmallString();
   coll_ = std::make_unique<Collection>(Collection{std::move(s)});
   type_ = Type::kSet;
 }
 void Value::Assign(ZSet z) {
-  str_.clear();
-  str_.shrink_to_fit();
+  str_ = SmallString();
   coll_ = std::make_unique<Collection>(Collection{std::move(z)});
   type_ = Type::kZSet;
 }
@@ -409,7 +405,7 @@ size_t KvStore::ExpireCycle(size_t budget) {
         size_t b = s->expire_cursor++ % buckets;
         for (auto it = s->map.begin(b); it != s->map.end(b); ++it) {
           if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now) {
-            expired.push_back(it->first);
+            expired.push_back(it->first.str());
           }
         }
       }
@@ -471,9 +467,8 @@ void KvStore::SetTransactionObserver(TransactionObserver observer) {
   txn_observer_ = std::move(observer);
 }
 
-void KvStore::ForEachKeyLocked(
-    const std::function<void()>& start,
-    const std::function<void(int, const std::string&, const Value&)>& fn) {
+void KvStore::ForEachKeyLocked(const std::function<void()>& start,
+                               const std::function<void(int, std::string_view, const Value&)>& fn) {
   std::vector<std::unique_lock<std::mutex>> locks;
   for (auto& db : dbs_) {
     for (auto& s : db->shards) locks.emplace_back(s->mutex);
@@ -495,7 +490,7 @@ void KvStore::Restore(int db, std::string key, std::optional<Value> value) {
   Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
   std::lock_guard<std::mutex> lock(s.mutex);
   if (value) {
-    s.map.insert_or_assign(std::move(key), std::move(*value));
+    s.map.insert_or_assign(SmallString(std::move(key)), std::move(*value));
   } else {
     s.map.erase(key);
   }
@@ -542,13 +537,13 @@ Value* CommandContext::FindOrCreate(std::string_view key, Type type) {
   Value fresh = Value::Empty(type);
   fresh.last_access_s = static_cast<uint32_t>(now_ms_ / 1000);
   KvStore::Shard& s = ShardFor(key);
-  return &s.map.insert_or_assign(std::string(key), std::move(fresh)).first->second;
+  return &s.map.insert_or_assign(SmallString(key), std::move(fresh)).first->second;
 }
 
 Value* CommandContext::Put(std::string_view key, Value value) {
   value.last_access_s = static_cast<uint32_t>(now_ms_ / 1000);
   KvStore::Shard& s = ShardFor(key);
-  Value* v = &s.map.insert_or_assign(std::string(key), std::move(value)).first->second;
+  Value* v = &s.map.insert_or_assign(SmallString(key), std::move(value)).first->second;
   Modified(key);
   return v;
 }
@@ -573,12 +568,12 @@ void CommandContext::Modified(std::string_view key) {
   if (empty) s.map.erase(it);
 }
 
-void CommandContext::ForEachKey(const std::function<void(const std::string&, Value&)>& fn) {
+void CommandContext::ForEachKey(const std::function<void(std::string_view, Value&)>& fn) {
   for (auto& s : db_->shards) {
     for (auto it = s->map.begin(); it != s->map.end();) {
       if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now_ms_) {
         // As in Find(): an expiry is a write for WATCH, and counts as expired.
-        auto v = s->versions.find(it->first);
+        auto v = s->versions.find(it->first.view());
         if (v != s->versions.end()) v->second = ++s->version_clock;
         it = s->map.erase(it);
         g_expired.fetch_add(1, std::memory_order_relaxed);

@@ -31,6 +31,7 @@
 
 #include "core/env/env.h"
 #include "models/kv/reply.h"
+#include "models/kv/small_string.h"
 
 namespace cairn::kv {
 
@@ -53,12 +54,13 @@ const char* TypeName(Type t);  // "string", "hash", ...
 using List = std::deque<std::string>;
 
 // A key's value: a string, or a collection. Compact, because a store holds millions: a string
-// lives in the value itself (std::string, short ones without an allocation), a collection
-// behind one pointer; 56 bytes in all on x86-64.
+// lives in the value itself (up to 23 bytes without an allocation, see small_string.h), a
+// collection behind one pointer; 48 bytes in all on x86-64.
 class Value {
  public:
   Value() = default;  // the empty string
   explicit Value(std::string s) : str_(std::move(s)) {}
+  explicit Value(std::string_view s) : str_(s) {}
   explicit Value(StringMap h) { Assign(std::move(h)); }
   explicit Value(List l) { Assign(std::move(l)); }
   explicit Value(StringSet s) { Assign(std::move(s)); }
@@ -79,8 +81,10 @@ class Value {
   void Assign(ZSet z);
 
   // Accessors; precondition: type() is the one named.
-  std::string& str() { return str_; }
-  const std::string& str() const { return str_; }
+  std::string_view str() const { return str_.view(); }
+  // The string to edit in place (APPEND, SETRANGE); call Compact() after a shrinking edit.
+  std::string& MutableStr() { return str_.MutableString(); }
+  void Compact() { str_.Compact(); }
   StringMap& hash() { return std::get<StringMap>(coll_->data); }
   const StringMap& hash() const { return std::get<StringMap>(coll_->data); }
   List& list() { return std::get<List>(coll_->data); }
@@ -96,7 +100,7 @@ class Value {
   struct Collection {
     std::variant<StringMap, List, StringSet, ZSet> data;
   };
-  std::string str_;
+  SmallString str_;
   std::unique_ptr<Collection> coll_;
 
  public:
@@ -204,7 +208,7 @@ class KvStore {
   // Locks every shard of every database (so no command runs), calls `start`, then `fn` on every
   // live key (database, key, value): a consistent point-in-time view for snapshots.
   void ForEachKeyLocked(const std::function<void()>& start,
-                        const std::function<void(int, const std::string&, const Value&)>& fn);
+                        const std::function<void(int, std::string_view, const Value&)>& fn);
   // Inserts or removes one key outside any command (recovery).
   void Restore(int db, std::string key, std::optional<Value> value);
   void RestoreFlush(int db);
@@ -250,7 +254,7 @@ class CommandContext {
   // Marks `key` written (WATCH versions) and erases it when its collection became empty.
   void Modified(std::string_view key);
   // Every live key of the database (for KEYS, SCAN, RANDOMKEY); only with kAllKeys.
-  void ForEachKey(const std::function<void(const std::string&, Value&)>& fn);
+  void ForEachKey(const std::function<void(std::string_view, Value&)>& fn);
   uint64_t KeyCount();
   void Clear();
 

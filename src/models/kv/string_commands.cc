@@ -64,7 +64,7 @@ Reply Get(CommandContext& ctx, Args argv) {
   bool wrong = false;
   Value* v = ctx.FindTyped(argv[1], Type::kString, &wrong);
   if (wrong) return WrongTypeError();
-  return v == nullptr ? Reply::Nil() : Reply::Bulk(v->str());
+  return v == nullptr ? Reply::Nil() : Reply::Bulk(std::string(v->str()));
 }
 
 // SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ts | KEEPTTL]
@@ -102,7 +102,7 @@ Reply Set(CommandContext& ctx, Args argv) {
   Reply reply = Reply::Ok();
   if (get) {
     if (old != nullptr && old->type() != Type::kString) return WrongTypeError();
-    reply = old == nullptr ? Reply::Nil() : Reply::Bulk(old->str());
+    reply = old == nullptr ? Reply::Nil() : Reply::Bulk(std::string(old->str()));
   }
   if ((nx && old != nullptr) || (xx && old == nullptr)) return get ? reply : Reply::Nil();
   int64_t keep = keepttl && old != nullptr ? old->expire_at_ms : 0;
@@ -130,7 +130,7 @@ Reply GetSet(CommandContext& ctx, Args argv) {
   bool wrong = false;
   Value* v = ctx.FindTyped(argv[1], Type::kString, &wrong);
   if (wrong) return WrongTypeError();
-  Reply reply = v == nullptr ? Reply::Nil() : Reply::Bulk(std::move(v->str()));
+  Reply reply = v == nullptr ? Reply::Nil() : Reply::Bulk(std::string(v->str()));
   ctx.Put(argv[1], StringValue(argv[2]));
   return reply;
 }
@@ -140,7 +140,7 @@ Reply GetDel(CommandContext& ctx, Args argv) {
   Value* v = ctx.FindTyped(argv[1], Type::kString, &wrong);
   if (wrong) return WrongTypeError();
   if (v == nullptr) return Reply::Nil();
-  Reply reply = Reply::Bulk(std::move(v->str()));
+  Reply reply = Reply::Bulk(std::string(v->str()));
   ctx.Erase(argv[1]);
   return reply;
 }
@@ -173,7 +173,7 @@ Reply GetEx(CommandContext& ctx, Args argv) {
   Value* v = ctx.FindTyped(argv[1], Type::kString, &wrong);
   if (wrong) return WrongTypeError();
   if (v == nullptr) return Reply::Nil();
-  Reply reply = Reply::Bulk(v->str());
+  Reply reply = Reply::Bulk(std::string(v->str()));
   if (unit != ExpireUnit::kNone && expire_at <= ctx.now_ms()) {
     ctx.Erase(argv[1]);
   } else if (unit != ExpireUnit::kNone) {
@@ -192,7 +192,7 @@ Reply MGet(CommandContext& ctx, Args argv) {
   for (size_t i = 1; i < argv.size(); ++i) {
     Value* v = ctx.Find(argv[i]);
     out.push_back(v == nullptr || v->type() != Type::kString ? Reply::Nil()
-                                                             : Reply::Bulk(v->str()));
+                                                             : Reply::Bulk(std::string(v->str())));
   }
   return Reply::Array(std::move(out));
 }
@@ -221,7 +221,7 @@ Reply Append(CommandContext& ctx, Args argv) {
   if (static_cast<int64_t>(v->str().size() + argv[2].size()) > kMaxStringSize) {
     return StringTooLongError();
   }
-  v->str() += argv[2];
+  v->MutableStr() += argv[2];
   ctx.Modified(argv[1]);
   return Reply::Int(static_cast<int64_t>(v->str().size()));
 }
@@ -241,7 +241,7 @@ Reply GetRange(CommandContext& ctx, Args argv) {
   Value* v = ctx.FindTyped(argv[1], Type::kString, &wrong);
   if (wrong) return WrongTypeError();
   if (v == nullptr) return Reply::Bulk("");
-  const std::string& s = v->str();
+  std::string_view s = v->str();
   int64_t len = static_cast<int64_t>(s.size());
   if (start < 0 && end < 0 && start > end) return Reply::Bulk("");
   if (start < 0) start = len + start;
@@ -250,7 +250,8 @@ Reply GetRange(CommandContext& ctx, Args argv) {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len == 0) return Reply::Bulk("");
-  return Reply::Bulk(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+  return Reply::Bulk(
+      std::string(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1))));
 }
 
 // SETRANGE key offset value
@@ -266,7 +267,7 @@ Reply SetRange(CommandContext& ctx, Args argv) {
   if (value.empty()) return Reply::Int(old_len);  // nothing written, no key created
   if (offset > kMaxStringSize - static_cast<int64_t>(value.size())) return StringTooLongError();
   if (v == nullptr) v = ctx.Put(argv[1], StringValue(std::string()));
-  std::string& s = v->str();
+  std::string& s = v->MutableStr();
   size_t needed = static_cast<size_t>(offset) + value.size();
   if (s.size() < needed) s.resize(needed, '\0');
   s.replace(static_cast<size_t>(offset), value.size(), value);
@@ -290,7 +291,7 @@ Reply IncrByGeneric(CommandContext& ctx, std::string_view key, int64_t incr) {
   if (v == nullptr) {
     ctx.Put(key, StringValue(std::to_string(result)));
   } else {
-    v->str() = std::to_string(result);
+    v->Assign(std::to_string(result));
     ctx.Modified(key);
   }
   return Reply::Int(result);
@@ -352,7 +353,7 @@ Reply IncrByFloat(CommandContext& ctx, Args argv) {
   if (v == nullptr) {
     ctx.Put(argv[1], StringValue(text));
   } else {
-    v->str() = text;
+    v->Assign(text);
     ctx.Modified(argv[1]);
   }
   return Reply::Bulk(std::move(text));
