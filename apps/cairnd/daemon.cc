@@ -203,6 +203,52 @@ void Daemon::KvExpiryLoop() {
   }
 }
 
+namespace {
+
+// "100mb", "2gb", "4096": Redis's memory units (k/kb/m/mb/g/gb, case-insensitive; k = 1000,
+// kb = 1024).
+Result<uint64_t> ParseRedisBytes(const std::string& key, const std::string& text) {
+  std::string v = text;
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  size_t digits = 0;
+  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+  std::string unit = v.substr(digits);
+  uint64_t mult = unit.empty()   ? 1
+                  : unit == "k"  ? 1000
+                  : unit == "kb" ? 1024
+                  : unit == "m"  ? 1000 * 1000
+                  : unit == "mb" ? 1024 * 1024
+                  : unit == "g"  ? 1000ull * 1000 * 1000
+                  : unit == "gb" ? 1024ull * 1024 * 1024
+                                 : 0;
+  if (digits == 0 || digits > 15 || mult == 0) {
+    return InvalidArgumentError(key + ": expected bytes with an optional kb/mb/gb unit, got \"" +
+                                text + "\"");
+  }
+  return std::stoull(v.substr(0, digits)) * mult;
+}
+
+// "alice:pw1,bob:pw2" -> {(alice, pw1), (bob, pw2)}.
+Result<std::vector<std::pair<std::string, std::string>>> ParseUsers(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> users;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    size_t colon = item.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == item.size()) {
+      return InvalidArgumentError("resp_users: expected user:password[,user:password...], got \"" +
+                                  item + "\"");
+    }
+    users.emplace_back(item.substr(0, colon), item.substr(colon + 1));
+    start = end + 1;
+  }
+  return users;
+}
+
+}  // namespace
+
 Status Daemon::StartResp() {
   if (options_.resp_port == 0) {
     spdlog::info("resp: disabled (port 0)");
@@ -211,27 +257,7 @@ Status Daemon::StartResp() {
   kv::KvOptions ko;
   ko.env = env_;
   {
-    // "100mb", "2gb", "4096": Redis's units (k/kb/m/mb/g/gb, case-insensitive; k = 1000, kb =
-    // 1024).
-    std::string v = options_.maxmemory;
-    for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    size_t digits = 0;
-    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
-    std::string unit = v.substr(digits);
-    uint64_t mult = unit.empty()   ? 1
-                    : unit == "k"  ? 1000
-                    : unit == "kb" ? 1024
-                    : unit == "m"  ? 1000 * 1000
-                    : unit == "mb" ? 1024 * 1024
-                    : unit == "g"  ? 1000ull * 1000 * 1000
-                    : unit == "gb" ? 1024ull * 1024 * 1024
-                                   : 0;
-    if (digits == 0 || digits > 15 || mult == 0) {
-      return InvalidArgumentError(
-          "maxmemory: expected bytes with an optional kb/mb/gb unit, got \"" + options_.maxmemory +
-          "\"");
-    }
-    ko.maxmemory = std::stoull(v.substr(0, digits)) * mult;
+    CAIRN_ASSIGN_OR_RETURN(ko.maxmemory, ParseRedisBytes("maxmemory", options_.maxmemory));
     if (options_.maxmemory_policy == "noeviction") {
       ko.eviction = kv::EvictionPolicy::kNoEviction;
     } else if (options_.maxmemory_policy == "allkeys-lru") {
@@ -264,6 +290,9 @@ Status Daemon::StartResp() {
   CAIRN_ASSIGN_OR_RETURN(kv_persistence_, kv::KvPersistence::Open(po, kv_.get()));
   resp::RespServiceOptions so;
   so.requirepass = options_.requirepass;
+  CAIRN_ASSIGN_OR_RETURN(so.users, ParseUsers(options_.resp_users));
+  CAIRN_ASSIGN_OR_RETURN(so.max_bulk_bytes,
+                         ParseRedisBytes("proto_max_bulk_len", options_.proto_max_bulk_len));
   so.env = env_;
   so.metrics = &metrics_;
   kv::KvPersistence* persistence = kv_persistence_.get();
@@ -279,6 +308,7 @@ Status Daemon::StartResp() {
   ro.address = options_.bind;
   ro.port = options_.resp_port;
   ro.unix_socket = options_.resp_unix_socket;
+  ro.limits.max_bulk_bytes = so.max_bulk_bytes;
   CAIRN_ASSIGN_OR_RETURN(resp_server_,
                          resp::RespServer::Start(runtime_.get(), resp_service_.get(), ro));
   kv_expiry_thread_ = std::thread([this] { KvExpiryLoop(); });

@@ -47,6 +47,8 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"gc_interval", Setting::kCount, nullptr, nullptr, &o->gc_interval, 7 * 86400},
       {"resp_unix_socket", Setting::kString, &o->resp_unix_socket},
       {"requirepass", Setting::kString, &o->requirepass},
+      {"resp_users", Setting::kString, &o->resp_users},
+      {"proto_max_bulk_len", Setting::kString, &o->proto_max_bulk_len},
       {"appendfsync", Setting::kString, &o->appendfsync},
       {"maxmemory", Setting::kString, &o->maxmemory},
       {"maxmemory_policy", Setting::kString, &o->maxmemory_policy},

@@ -39,10 +39,14 @@ struct DaemonOptions {
   std::string s3_access_key;
   std::string s3_secret_key;
   std::string s3_region = "us-east-1";
-  std::string s3_domain = "localhost";   // virtual-host style: <bucket>.<s3_domain>
-  unsigned gc_interval = 600;            // seconds between background GC passes; 0 = never
-  std::string resp_unix_socket;          // also serve RESP on this Unix socket; empty: none
-  std::string requirepass;               // RESP AUTH password; empty: no AUTH
+  std::string s3_domain = "localhost";  // virtual-host style: <bucket>.<s3_domain>
+  unsigned gc_interval = 600;           // seconds between background GC passes; 0 = never
+  std::string resp_unix_socket;         // also serve RESP on this Unix socket; empty: none
+  std::string requirepass;              // RESP AUTH password; empty: no AUTH
+  // More RESP users, ACL style (AUTH user password): "user:password[,user:password...]".
+  std::string resp_users;
+  // Largest RESP bulk string (Redis's proto-max-bulk-len, same units as maxmemory).
+  std::string proto_max_bulk_len = "512mb";
   std::string appendfsync = "everysec";  // KV log: always, everysec, no
   // KV memory limit ("0": none; a byte count with optional kb/mb/gb suffix, as Redis's config)
   // and what happens at it: noeviction (writes get OOM errors), allkeys-lru, volatile-ttl.

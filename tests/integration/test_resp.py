@@ -1,4 +1,5 @@
 """The RESP face against real clients: redis-py and redis-cli, on the real cairnd."""
+import socket
 import subprocess
 import threading
 import time
@@ -11,7 +12,8 @@ import redis  # noqa: E402  (python3-redis, installed by scripts/bootstrap)
 
 
 def client(d, **kw):
-    return redis.Redis(host="127.0.0.1", port=d.resp_port, socket_timeout=10, **kw)
+    kw.setdefault("socket_timeout", 10)
+    return redis.Redis(host="127.0.0.1", port=d.resp_port, **kw)
 
 
 def test_strings_keys_and_errors(respd):
@@ -235,3 +237,59 @@ def test_maxmemory_noeviction_refuses_writes(tmp_path):
     bad.start(wait=False)
     assert bad.proc.wait(timeout=20) != 0
     assert "maxmemory" in bad.output()
+
+
+def test_acl_users_from_config(tmp_path):
+    d = Cairnd(tmp_path / "data", resp=True,
+               extra_args=["--resp-users", "alice:pw1,bob:pw2"]).start()
+    try:
+        with pytest.raises(redis.AuthenticationError):
+            client(d).get("x")
+        alice = client(d, username="alice", password="pw1")
+        assert alice.set("x", "1")
+        assert client(d, username="bob", password="pw2").get("x") == b"1"
+        with pytest.raises(redis.ResponseError, match="WRONGPASS"):
+            client(d, username="alice", password="pw2").get("x")
+        with pytest.raises(redis.ResponseError, match="WRONGPASS"):
+            client(d, password="pw1").get("x")  # the default user has no password here
+    finally:
+        d.stop()
+
+
+def read_reply_line(sock):
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_100mb_value_accepted_or_refused_per_limit(tmp_path):
+    big = b"v" * (100 << 20)
+    d = Cairnd(tmp_path / "data", resp=True, extra_args=["--appendfsync", "no"]).start()
+    try:
+        r = client(d, socket_timeout=60)
+        assert r.set("big", big)
+        assert r.strlen("big") == len(big)
+        assert r.get("big") == big
+        assert r.delete("big") == 1
+    finally:
+        d.stop()
+    d = Cairnd(tmp_path / "data2", resp=True, extra_args=["--proto-max-bulk-len", "64mb"]).start()
+    try:
+        # The header alone is refused with Redis's error, and the connection is closed.
+        with socket.create_connection(("127.0.0.1", d.resp_port), timeout=10) as s:
+            s.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$104857600\r\n")
+            assert read_reply_line(s) == b"-ERR Protocol error: invalid bulk length\r\n"
+            assert s.recv(1) == b""
+        # redis-py sending the whole value sees the error or the closed connection.
+        with pytest.raises((redis.ResponseError, redis.ConnectionError)):
+            client(d, socket_timeout=60).set("big", big)
+        r = client(d)
+        assert r.set("small", "fits") and r.get("small") == b"fits"
+        assert r.exists("big") == 0
+        assert r.config_get("proto-max-bulk-len") == {"proto-max-bulk-len": str(64 << 20)}
+    finally:
+        d.stop()
