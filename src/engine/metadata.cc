@@ -12,7 +12,8 @@
 namespace cairn::engine {
 namespace {
 
-constexpr const char* kCfNames[] = {"default", "chunks", "refs", "objects", "buckets", "uploads"};
+constexpr const char* kCfNames[] = {"default", "chunks",  "refs",   "objects",
+                                    "buckets", "uploads", "mailbox"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

@@ -9,6 +9,8 @@
 //   objects  bucket \0 key -> object manifest (owned by the objects model)
 //   buckets  bucket -> bucket record
 //   uploads  upload id -> multipart state
+//   mailbox  Session messages, their hash and expiry indexes (owned by the mailbox model;
+//            layout in docs/mailbox.md)
 //
 // RocksDB does its own file I/O (not through core::Env); crash tests therefore kill real
 // processes. RocksDB types never appear in this header.
@@ -28,7 +30,17 @@
 
 namespace cairn::engine {
 
-enum class Cf : int { kDefault = 0, kChunks, kRefs, kObjects, kBuckets, kUploads, kCount };
+// New families are appended before kCount; opening an older store creates them (empty).
+enum class Cf : int {
+  kDefault = 0,
+  kChunks,
+  kRefs,
+  kObjects,
+  kBuckets,
+  kUploads,
+  kMailbox,
+  kCount
+};
 
 // A set of changes applied atomically by Metadata::Write.
 class MetaBatch {

@@ -89,6 +89,25 @@ TEST_F(MetadataTest, ScanPrefixAndStartAfter) {
   EXPECT_EQ(keys.size(), 2u);
 }
 
+TEST_F(MetadataTest, MailboxFamilyIsSeparateAndDurable) {
+  {
+    auto m = OpenMeta();
+    MetaBatch b;
+    b.Put(Cf::kMailbox, "m/1", "message");
+    b.Put(Cf::kObjects, "m/1", "object");
+    ASSERT_TRUE(m->Write(b).ok());
+  }
+  auto m = OpenMeta();
+  EXPECT_EQ(m->Get(Cf::kMailbox, "m/1").value(), std::optional<std::string>("message"));
+  EXPECT_EQ(m->Get(Cf::kObjects, "m/1").value(), std::optional<std::string>("object"));
+  std::vector<std::string> keys;
+  ASSERT_TRUE(m->Scan(Cf::kMailbox, "", "", [&](std::string_view k, std::string_view) {
+                 keys.emplace_back(k);
+                 return true;
+               }).ok());
+  EXPECT_EQ(keys, std::vector<std::string>{"m/1"});
+}
+
 TEST_F(MetadataTest, SecondOpenIsRefused) {
   auto m = OpenMeta();
   auto second = Metadata::Open(MetadataOptions{.dir = dir_ + "/meta"});
