@@ -26,6 +26,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadChunk = 64 * 1024;
 // A client that stops reading while pipelining: stop reading its commands until this drains.
 constexpr size_t kBackpressureBytes = 8u << 20;
+constexpr auto kBlockedRetry = std::chrono::milliseconds(100);
 }  // namespace
 
 struct RespServer::State {
@@ -170,20 +171,34 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, Socket socket, std::strin
         }
         replies.clear();
         auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        // Woken when one of the command's keys is written; retried at least every
+        // kBlockedRetry regardless (keys restored or renamed in may not announce themselves).
+        auto wake_timer = std::make_shared<asio::steady_timer>(ex);
+        auto woken = std::make_shared<std::atomic<bool>>(false);
+        st->service->Block(*conn, argv, [wake_timer, woken] {
+          woken->store(true);
+          asio::post(wake_timer->get_executor(), [wake_timer] { wake_timer->cancel(); });
+        });
         while (result == RespService::Outcome::kBlocked && !conn->closing()) {
-          if (timeout_ms > 0 && std::chrono::steady_clock::now() >= deadline) {
+          auto now = std::chrono::steady_clock::now();
+          if (timeout_ms > 0 && now >= deadline) {
             st->service->BlockedTimeout(*conn, &replies);
             result = RespService::Outcome::kDone;
             break;
           }
-          pause.expires_after(std::chrono::milliseconds(5));
-          co_await pause.async_wait(kTuple);
+          if (!woken->exchange(false)) {
+            auto wait = std::chrono::steady_clock::duration(kBlockedRetry);
+            if (timeout_ms > 0) wait = std::min(wait, deadline - now);
+            wake_timer->expires_after(wait);
+            co_await wake_timer->async_wait(kTuple);
+          }
           if (st->stopped.load()) {
             close = true;
             break;
           }
           result = st->service->Dispatch(*conn, argv, &replies);
         }
+        st->service->Unblock(*conn);
       }
       if (result == RespService::Outcome::kClose) {
         close = true;

@@ -98,6 +98,7 @@ RespService::RespService(kv::KvStore* store, kv::PubSub* pubsub, RespServiceOpti
     : store_(store), pubsub_(pubsub), options_(std::move(options)) {
   if (options_.env == nullptr) options_.env = core::Env::Default();
   started_ms_ = options_.env->UnixMicros() / 1000;
+  store_->SetKeyListener([this](int db, std::string_view key) { OnKeyModified(db, key); });
   // Data commands the service answers itself (none today) must not take the fast path.
   for (const auto& [name, arity] : ServiceCommands()) {
     if (const kv::CommandSpec* spec = store_->registry().Find(name)) shadowed_.insert(spec);
@@ -119,7 +120,55 @@ std::shared_ptr<Connection> RespService::Connect(std::shared_ptr<Outbox> outbox,
   return c;
 }
 
+RespService::~RespService() { store_->SetKeyListener(nullptr); }
+
+namespace {
+std::string BlockKey(int db, std::string_view key) {
+  std::string k = std::to_string(db);
+  k += ':';
+  k += key;
+  return k;
+}
+
+// The keys a blocking command waits on.
+std::vector<std::string> BlockedKeys(const std::vector<std::string>& argv) {
+  std::string name = Lower(argv[0]);
+  if (name == "blmove" || name == "brpoplpush") return {argv[1]};
+  if (argv.size() < 3) return {};
+  return std::vector<std::string>(argv.begin() + 1, argv.end() - 1);
+}
+}  // namespace
+
+void RespService::Block(Connection& c, const std::vector<std::string>& argv,
+                        std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(blocked_mutex_);
+  for (const std::string& key : BlockedKeys(argv)) {
+    blocked_.emplace(BlockKey(c.db_, key), std::make_pair(&c, wake));
+    blocked_count_.fetch_add(1);
+  }
+}
+
+void RespService::Unblock(Connection& c) {
+  std::lock_guard<std::mutex> lock(blocked_mutex_);
+  for (auto it = blocked_.begin(); it != blocked_.end();) {
+    if (it->second.first == &c) {
+      it = blocked_.erase(it);
+      blocked_count_.fetch_sub(1);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void RespService::OnKeyModified(int db, std::string_view key) {
+  if (blocked_count_.load(std::memory_order_relaxed) == 0) return;
+  std::lock_guard<std::mutex> lock(blocked_mutex_);
+  auto [begin, end] = blocked_.equal_range(BlockKey(db, key));
+  for (auto it = begin; it != end; ++it) it->second.second();
+}
+
 void RespService::Disconnect(const std::shared_ptr<Connection>& c) {
+  Unblock(*c);
   c->closing_ = true;
   pubsub_->Forget(c.get());
   connected_--;

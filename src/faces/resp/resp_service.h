@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -97,6 +98,7 @@ class Connection : public kv::Subscriber, public std::enable_shared_from_this<Co
 class RespService {
  public:
   RespService(kv::KvStore* store, kv::PubSub* pubsub, RespServiceOptions options);
+  ~RespService();
 
   std::shared_ptr<Connection> Connect(std::shared_ptr<Outbox> outbox, std::string remote);
   void Disconnect(const std::shared_ptr<Connection>& c);
@@ -110,6 +112,10 @@ class RespService {
   void BlockedTimeout(Connection& c, std::string* out);
   // The timeout of a blocking command in ms (0: forever), or -1 when `argv` does not block.
   static int64_t BlockingTimeoutMs(const std::vector<std::string>& argv);
+  // While a blocking command of `c` (argv) waits: `wake` is called (on any thread) whenever one
+  // of its keys is written, after which the caller retries Dispatch(). Unblock() ends it.
+  void Block(Connection& c, const std::vector<std::string>& argv, std::function<void()> wake);
+  void Unblock(Connection& c);
 
   void EncodeReply(const kv::Reply& reply, int version, std::string* out) const;
   // Commits the writes of commands dispatched so far (RespServiceOptions::commit). Replies to
@@ -143,6 +149,11 @@ class RespService {
   std::atomic<uint64_t> commands_{0};
   uint64_t started_ms_ = 0;
   std::unordered_set<const kv::CommandSpec*> shadowed_;  // registry commands the service handles
+  void OnKeyModified(int db, std::string_view key);
+  // Connections blocked on keys: "db:key" -> (connection, wake).
+  std::mutex blocked_mutex_;
+  std::unordered_multimap<std::string, std::pair<Connection*, std::function<void()>>> blocked_;
+  std::atomic<size_t> blocked_count_{0};
   std::mutex clients_mutex_;
   std::vector<std::weak_ptr<Connection>> clients_;
 };

@@ -463,6 +463,8 @@ bool KvStore::EvictIfNeeded(int db) {
 
 void KvStore::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
 
+void KvStore::SetKeyListener(KeyListener listener) { key_listener_ = std::move(listener); }
+
 void KvStore::SetTransactionObserver(TransactionObserver observer) {
   txn_observer_ = std::move(observer);
 }
@@ -559,6 +561,7 @@ bool CommandContext::Erase(std::string_view key) {
 }
 
 void CommandContext::Modified(std::string_view key) {
+  if (store_->key_listener_) store_->key_listener_(db_index_, key);
   KvStore::Shard& s = ShardFor(key);
   auto v = s.versions.find(key);
   if (v != s.versions.end()) v->second = ++s.version_clock;

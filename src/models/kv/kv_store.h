@@ -205,6 +205,11 @@ class KvStore {
   // the transaction, false after the last, so the write observer can keep them together.
   using TransactionObserver = std::function<void(bool begin)>;
   void SetTransactionObserver(TransactionObserver observer);
+  // Called whenever a command marks a key written (CommandContext::Modified: pushes, sets,
+  // deletes...), with the key's shard locked: must be quick and must not call into the store.
+  // Used to wake clients blocked on a key (BLPOP). Set before serving; nullptr to remove.
+  using KeyListener = std::function<void(int db, std::string_view key)>;
+  void SetKeyListener(KeyListener listener);
   // Locks every shard of every database (so no command runs), calls `start`, then `fn` on every
   // live key (database, key, value): a consistent point-in-time view for snapshots.
   void ForEachKeyLocked(const std::function<void()>& start,
@@ -229,6 +234,7 @@ class KvStore {
   std::vector<std::unique_ptr<Db>> dbs_;
   WriteObserver observer_;
   TransactionObserver txn_observer_;
+  KeyListener key_listener_;
 };
 
 // What a command handler works with. The shards of the command's keys are locked.
