@@ -287,6 +287,8 @@ Status Daemon::StartResp() {
   }
   // The RESP face commits once per batch of pipelined commands, before it replies.
   po.defer_commit = true;
+  // Snapshots (SAVE, BGSAVE, log rewrites) are written by a forked child: writes go on.
+  po.fork_snapshot = true;
   CAIRN_ASSIGN_OR_RETURN(kv_persistence_, kv::KvPersistence::Open(po, kv_.get()));
   resp::RespServiceOptions so;
   so.requirepass = options_.requirepass;

@@ -1,7 +1,13 @@
 #include "models/kv/kv_persistence.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "core/coding.h"
@@ -498,49 +504,132 @@ Status KvPersistence::broken() {
   return broken_;
 }
 
-Status KvPersistence::Save() {
-  std::lock_guard<std::mutex> guard(save_mutex_);
-  // Commands pause while the keyspace is copied: the snapshot is exactly the state at its mark,
-  // so recovery replays each later record once (command records are not idempotent).
+namespace {
+
+// Appends one snapshot record (length, masked CRC32C, db + key + value) to `out`.
+void AppendSnapshotRecord(std::string* out, int db, std::string_view key, const Value& v) {
+  std::string rec = KeyRecord(db, key);
+  EncodeValueTo(&rec, v);
+  PutU32(out, static_cast<uint32_t>(rec.size()));
+  PutU32(out, core::MaskCrc(core::Crc32c(AsBytes(rec))));
+  *out += rec;
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// In the forked child: writes the whole snapshot to `path` and syncs it. Only async-signal-
+// tolerant work here beyond malloc (which glibc keeps usable across fork): no locks, no logging.
+int WriteSnapshotInChild(KvStore* store, const std::string& path, engine::RecordAddress mark) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed cairnd leaves no writer behind
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return 2;
   std::string out(kSnapshotMagic, 8);
+  PutU32(&out, mark.segment);
+  PutU64(&out, mark.offset);
   uint64_t count = 0;
-  Status mark_status;
-  engine::RecordAddress mark;
-  store_->ForEachKeyLocked(
-      [&] {
-        // Everything queued so far belongs before the mark.
-        std::lock_guard<std::mutex> flush(flush_mutex_);
-        mark_status = CommitLocked(false);
-        if (!mark_status.ok()) return;
-        Result<engine::RecordAddress> m = wal_->Append(kMark, ByteSpan(), true);
-        if (!m.ok()) {
-          mark_status = m.status();
-          return;
-        }
-        mark = *m;
-        PutU32(&out, mark.segment);
-        PutU64(&out, mark.offset);
-      },
-      [&](int db, std::string_view key, const Value& v) {
-        if (!mark_status.ok()) return;
-        std::string rec = KeyRecord(db, key) + EncodeValue(v);
-        PutU32(&out, static_cast<uint32_t>(rec.size()));
-        PutU32(&out, core::MaskCrc(core::Crc32c(AsBytes(rec))));
-        out += rec;
-        ++count;
-      });
-  CAIRN_RETURN_IF_ERROR(mark_status);
-  bytes_since_save_ = 0;
+  bool ok = true;
+  store->ForEachKeyUnlocked([&](int db, std::string_view key, const Value& v) {
+    if (!ok) return;
+    AppendSnapshotRecord(&out, db, key, v);
+    ++count;
+    if (out.size() >= (1u << 20)) {
+      ok = WriteAll(fd, out);
+      out.clear();
+    }
+  });
   PutU32(&out, kSnapshotEnd);
   PutU64(&out, count);
-  CAIRN_RETURN_IF_ERROR(core::WriteFileAtomically(
-      options_.env, core::JoinPath(options_.dir, "snapshot"), AsBytes(out), 0600));
+  ok = ok && WriteAll(fd, out) && ::fdatasync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  return ok ? 0 : 3;
+}
+
+}  // namespace
+
+Status KvPersistence::Save() {
+  std::lock_guard<std::mutex> guard(save_mutex_);
+  std::string path = core::JoinPath(options_.dir, "snapshot");
+  Status mark_status;
+  engine::RecordAddress mark;
+  // Everything queued before the mark belongs to the snapshot; the mark and the copy are taken
+  // with every shard locked, so the snapshot is exactly the state at its mark and recovery
+  // replays each later record once (command records are not idempotent).
+  auto place_mark = [&] {
+    std::lock_guard<std::mutex> flush(flush_mutex_);
+    mark_status = CommitLocked(false);
+    if (!mark_status.ok()) return;
+    Result<engine::RecordAddress> m = wal_->Append(kMark, ByteSpan(), true);
+    if (m.ok()) {
+      mark = *m;
+    } else {
+      mark_status = m.status();
+    }
+  };
+  uint64_t count = 0;
+  if (options_.fork_snapshot) {
+    // Redis's way: a forked child writes its copy-on-write view of the keyspace while the
+    // parent goes on serving; commands pause only for the fork itself.
+    std::string tmp = path + ".tmp";
+    if (options_.env->FileExists(tmp)) CAIRN_RETURN_IF_ERROR(options_.env->DeleteFile(tmp));
+    pid_t child = -1;
+    int fork_errno = 0;
+    store_->WithAllLocked([&] {
+      place_mark();
+      if (!mark_status.ok()) return;
+      child = ::fork();
+      if (child == 0) ::_exit(WriteSnapshotInChild(store_, tmp, mark));
+      if (child < 0) fork_errno = errno;
+    });
+    CAIRN_RETURN_IF_ERROR(mark_status);
+    if (child < 0) return ErrnoToStatus(fork_errno, "kv: fork for a snapshot");
+    int wstatus = 0;
+    while (::waitpid(child, &wstatus, 0) < 0) {
+      if (errno != EINTR) return ErrnoToStatus(errno, "kv: waiting for the snapshot child");
+    }
+    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+      return IoError("kv: the snapshot child failed writing " + tmp + " (status " +
+                     std::to_string(wstatus) + ")");
+    }
+    CAIRN_RETURN_IF_ERROR(options_.env->RenameFile(tmp, path));
+    CAIRN_RETURN_IF_ERROR(options_.env->SyncDir(options_.dir));
+  } else {
+    // In process: commands pause while the keyspace is copied into memory.
+    std::string out(kSnapshotMagic, 8);
+    store_->ForEachKeyLocked(
+        [&] {
+          place_mark();
+          PutU32(&out, mark.segment);
+          PutU64(&out, mark.offset);
+        },
+        [&](int db, std::string_view key, const Value& v) {
+          if (!mark_status.ok()) return;
+          AppendSnapshotRecord(&out, db, key, v);
+          ++count;
+        });
+    CAIRN_RETURN_IF_ERROR(mark_status);
+    PutU32(&out, kSnapshotEnd);
+    PutU64(&out, count);
+    CAIRN_RETURN_IF_ERROR(core::WriteFileAtomically(options_.env, path, AsBytes(out), 0600));
+  }
+  bytes_since_save_ = 0;
   // The log before the mark's segment is no longer needed.
   for (uint32_t seg : wal_->Segments()) {
     if (seg < mark.segment) CAIRN_RETURN_IF_ERROR(wal_->DeleteSegment(seg));
   }
   last_save_unix_ = options_.env->UnixMicros() / 1000000;
-  spdlog::info("kv: snapshot of {} keys written", count);
+  if (options_.fork_snapshot) {
+    spdlog::info("kv: snapshot written by a forked child");
+  } else {
+    spdlog::info("kv: snapshot of {} keys written", count);
+  }
   return Status();
 }
 

@@ -6,9 +6,10 @@
 // so replay never depends on the clock or on randomness (relative TTLs, SPOP). Single-key
 // collection commands (LPUSH, HSET, ZADD, ...) on keys without an expiry are logged as the
 // command itself, whose replay is deterministic, so a push onto a long list logs a few bytes.
-// A snapshot pauses commands while it copies the keyspace (the copy is exactly the state at the
-// mark it appends to the log), then writes the file in the background; recovery loads it and
-// replays each record after the mark once.
+// A snapshot is exactly the state at the mark it appends to the log: with `fork_snapshot` a
+// forked child writes it from its copy-on-write view while commands go on (they pause only for
+// the fork, as in Redis); otherwise commands pause while the keyspace is copied into memory.
+// Recovery loads it and replays each record after the mark once.
 //
 // Records are queued in memory in the order commands apply them and written to the log as one
 // BATCH record by Commit() (one write, and for kAlways one fdatasync, for every command queued
@@ -25,8 +26,8 @@
 // Close() commits and syncs, so a clean shutdown loses nothing under every policy.
 //
 // On-disk layout under `dir`: wal/ (segment files, docs/kv.md) and snapshot (CRC-framed records,
-// replaced atomically). Costs to know: commands pause for the copy (about a second per million
-// small keys); multi-key and string writes log whole values.
+// replaced atomically). Costs to know: without `fork_snapshot` commands pause for the copy
+// (about a second per million small keys); multi-key and string writes log whole values.
 //
 // Thread safety: the write observer runs on command threads (under the command's shard locks);
 // Save() may run concurrently with commands; Open/Close from one thread.
@@ -58,6 +59,10 @@ struct KvPersistenceOptions {
   uint64_t segment_bytes = 64ull << 20;
   // Queue records until Commit() instead of committing inside each write command (see above).
   bool defer_commit = false;
+  // Snapshots are written by a forked child from its copy-on-write view, so commands pause only
+  // for the fork. Only for a process that may fork (cairnd; never a library's host process) and
+  // a POSIX env (the child writes with plain syscalls).
+  bool fork_snapshot = false;
 };
 
 class KvPersistence {

@@ -220,6 +220,7 @@ class KvPersistenceTest : public ::testing::TestWithParam<FsyncPolicy> {
     o.rewrite_bytes = 0;
     o.segment_bytes = 64 << 10;
     o.defer_commit = defer_commit_;
+    o.fork_snapshot = fork_snapshot_;
     return o;
   }
 
@@ -309,7 +310,10 @@ class KvPersistenceTest : public ::testing::TestWithParam<FsyncPolicy> {
     return Dump(store);
   }
 
+  void SnapshotThenLog();
+
   bool defer_commit_ = false;
+  bool fork_snapshot_ = false;
   ClockEnv clock_;
   std::string dir_;
   std::unique_ptr<KvStore> store_;
@@ -349,7 +353,15 @@ TEST_P(KvPersistenceTest, RecoversEveryWriteAfterClose) {
   EXPECT_EQ(Dump(*store_), want);
 }
 
-TEST_P(KvPersistenceTest, SnapshotThenLogRecovers) {
+TEST_P(KvPersistenceTest, SnapshotThenLogRecovers) { SnapshotThenLog(); }
+
+TEST_P(KvPersistenceTest, ForkedSnapshotThenLogRecovers) {
+  fork_snapshot_ = true;
+  SnapshotThenLog();
+  EXPECT_FALSE(fs::exists(dir_ + "/snapshot.tmp"));
+}
+
+void KvPersistenceTest::SnapshotThenLog() {
   ASSERT_TRUE(Open().ok());
   // Enough to span several 64 KiB segments.
   std::string big(1000, 'b');

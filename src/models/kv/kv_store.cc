@@ -469,13 +469,16 @@ void KvStore::SetTransactionObserver(TransactionObserver observer) {
   txn_observer_ = std::move(observer);
 }
 
-void KvStore::ForEachKeyLocked(const std::function<void()>& start,
-                               const std::function<void(int, std::string_view, const Value&)>& fn) {
+void KvStore::WithAllLocked(const std::function<void()>& fn) {
   std::vector<std::unique_lock<std::mutex>> locks;
   for (auto& db : dbs_) {
     for (auto& s : db->shards) locks.emplace_back(s->mutex);
   }
-  start();
+  fn();
+}
+
+void KvStore::ForEachKeyUnlocked(
+    const std::function<void(int, std::string_view, const Value&)>& fn) {
   int64_t now = NowMs();
   for (size_t d = 0; d < dbs_.size(); ++d) {
     for (auto& s : dbs_[d]->shards) {
@@ -485,6 +488,14 @@ void KvStore::ForEachKeyLocked(const std::function<void()>& start,
       }
     }
   }
+}
+
+void KvStore::ForEachKeyLocked(const std::function<void()>& start,
+                               const std::function<void(int, std::string_view, const Value&)>& fn) {
+  WithAllLocked([&] {
+    start();
+    ForEachKeyUnlocked(fn);
+  });
 }
 
 void KvStore::Restore(int db, std::string key, std::optional<Value> value) {

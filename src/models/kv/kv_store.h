@@ -214,6 +214,12 @@ class KvStore {
   // live key (database, key, value): a consistent point-in-time view for snapshots.
   void ForEachKeyLocked(const std::function<void()>& start,
                         const std::function<void(int, std::string_view, const Value&)>& fn);
+  // Locks every shard of every database and calls `fn` (which may fork: the child then sees a
+  // consistent keyspace and reads it with ForEachKeyUnlocked).
+  void WithAllLocked(const std::function<void()>& fn);
+  // ForEachKeyLocked's walk without taking any lock: only for a forked child of WithAllLocked
+  // (no other thread exists there) or a caller that holds every shard lock.
+  void ForEachKeyUnlocked(const std::function<void(int, std::string_view, const Value&)>& fn);
   // Inserts or removes one key outside any command (recovery).
   void Restore(int db, std::string key, std::optional<Value> value);
   void RestoreFlush(int db);
