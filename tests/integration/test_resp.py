@@ -149,6 +149,8 @@ def test_resp3_and_hello(respd):
     assert b"%1\r\n$1\r\na\r\n$1\r\n1\r\n" in out  # HGETALL is a map in RESP3
     assert b"_\r\n" in out  # RESP3 null
     assert b"~0\r\n" in out  # an empty set
+    assert b",1.5\r\n" in out  # ZSCORE is a double in RESP3 (a bulk string in RESP2)
+    assert r.zscore("z", "m") == 1.5
     cli = subprocess.run(["redis-cli", "-3", "-p", str(respd.resp_port), "HGETALL", "h"],
                          capture_output=True, timeout=10)
     assert cli.returncode == 0 and b"a" in cli.stdout

@@ -213,7 +213,7 @@ Reply ZAddGeneric(CommandContext& ctx, Args argv, size_t first, ZAddFlags f) {
     }
   }
   if (added + changed > 0) ctx.Modified(argv[1]);
-  if (f.incr) return incr_done ? Reply::Bulk(FormatDouble(incr_result)) : Reply::Nil();
+  if (f.incr) return incr_done ? Reply::Double(incr_result) : Reply::Nil();
   return Reply::Int(f.ch ? added + changed : added);
 }
 
@@ -266,7 +266,7 @@ Reply ZScore(CommandContext& ctx, Args argv) {
   if (wrong) return WrongTypeError();
   if (z == nullptr) return Reply::Nil();
   auto it = z->scores.find(argv[2]);
-  return it == z->scores.end() ? Reply::Nil() : Reply::Bulk(FormatDouble(it->second));
+  return it == z->scores.end() ? Reply::Nil() : Reply::Double(it->second);
 }
 
 Reply ZMScore(CommandContext& ctx, Args argv) {
@@ -280,7 +280,7 @@ Reply ZMScore(CommandContext& ctx, Args argv) {
       continue;
     }
     auto it = z->scores.find(argv[i]);
-    out.push_back(it == z->scores.end() ? Reply::Nil() : Reply::Bulk(FormatDouble(it->second)));
+    out.push_back(it == z->scores.end() ? Reply::Nil() : Reply::Double(it->second));
   }
   return Reply::Array(std::move(out));
 }

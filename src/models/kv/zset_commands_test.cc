@@ -21,13 +21,13 @@ TEST_F(ZSetCommandsTest, AddOptions) {
   EXPECT_EQ(Do({"ZADD", "z", "5", "a", "6", "e"}), ":1");
   EXPECT_EQ(Do({"ZADD", "z", "CH", "6", "a", "6", "e"}), ":1");
   EXPECT_EQ(Do({"ZADD", "z", "NX", "1", "a", "1", "f"}), ":1");
-  EXPECT_EQ(Do({"ZSCORE", "z", "a"}), "6");
+  EXPECT_EQ(Do({"ZSCORE", "z", "a"}), ",6");  // a double (a bulk string in RESP2)
   EXPECT_EQ(Do({"ZADD", "z", "XX", "CH", "7", "a", "7", "g"}), ":1");
   EXPECT_EQ(Do({"ZSCORE", "z", "g"}), "(nil)");
   EXPECT_EQ(Do({"ZADD", "z", "GT", "CH", "1", "a", "8", "b"}), ":1");
-  EXPECT_EQ(Do({"ZSCORE", "z", "a"}), "7");
+  EXPECT_EQ(Do({"ZSCORE", "z", "a"}), ",7");
   EXPECT_EQ(Do({"ZADD", "z", "LT", "CH", "1", "a"}), ":1");
-  EXPECT_EQ(Do({"ZADD", "z", "INCR", "2.5", "a"}), "3.5");
+  EXPECT_EQ(Do({"ZADD", "z", "INCR", "2.5", "a"}), ",3.5");
   EXPECT_EQ(Do({"ZADD", "z", "NX", "INCR", "2.5", "a"}), "(nil)");
   EXPECT_EQ(Do({"ZADD", "z", "GT", "INCR", "-1", "a"}), "(nil)");
   EXPECT_EQ(Do({"ZADD", "nokey", "XX", "1", "a"}), ":0");
@@ -44,8 +44,8 @@ TEST_F(ZSetCommandsTest, AddOptions) {
   EXPECT_EQ(Do({"ZADD", "z", "x", "a"}), "-ERR value is not a valid float");
   EXPECT_EQ(Do({"ZADD", "z", "1", "a", "2"}), "-ERR syntax error");
   EXPECT_EQ(Do({"ZADD", "z", "-inf", "lo", "+inf", "hi"}), ":2");
-  EXPECT_EQ(Do({"ZSCORE", "z", "lo"}), "-inf");
-  EXPECT_EQ(Do({"ZINCRBY", "z", "1.5", "new"}), "1.5");
+  EXPECT_EQ(Do({"ZSCORE", "z", "lo"}), ",-inf");
+  EXPECT_EQ(Do({"ZINCRBY", "z", "1.5", "new"}), ",1.5");
   EXPECT_EQ(Do({"ZINCRBY", "z", "x", "new"}), "-ERR value is not a valid float");
   EXPECT_EQ(Do({"ZINCRBY", "z", "-inf", "hi"}), "-ERR resulting score is not a number (NaN)");
 }
@@ -53,8 +53,8 @@ TEST_F(ZSetCommandsTest, AddOptions) {
 TEST_F(ZSetCommandsTest, Reads) {
   EXPECT_EQ(Do({"ZCARD", "z"}), ":4");
   EXPECT_EQ(Do({"ZCARD", "nokey"}), ":0");
-  EXPECT_EQ(Do({"ZSCORE", "z", "d"}), "3.5");
-  EXPECT_EQ(Do({"ZMSCORE", "z", "a", "zz", "d"}), "[1,(nil),3.5]");
+  EXPECT_EQ(Do({"ZSCORE", "z", "d"}), ",3.5");
+  EXPECT_EQ(Do({"ZMSCORE", "z", "a", "zz", "d"}), "[,1,(nil),,3.5]");
   EXPECT_EQ(Do({"ZMSCORE", "nokey", "a"}), "[(nil)]");
   EXPECT_EQ(Do({"ZCOUNT", "z", "2", "+inf"}), ":3");
   EXPECT_EQ(Do({"ZCOUNT", "z", "(2", "3.5"}), ":1");
