@@ -314,14 +314,30 @@ cairn_status cairn_kv_get(cairn_kv* kv, const void* key, size_t key_len, void* b
     return Fail(CAIRN_INVALID_ARGUMENT, "cairn_kv_get: NULL handle, key, buffer or val_len");
   }
   try {
-    kv::Reply r = kv->store->Execute(0, argv_cache.Build({"get", View(key, key_len)}));
-    if (r.is_error()) return FromErrorReply(r);
-    if (r.kind != kv::Reply::Kind::kBulk) return Fail(CAIRN_NOT_FOUND, "no such key");
-    *val_len = r.str.size();
-    if (r.str.size() > buf_len) {
+    struct Out {
+      void* buf;
+      size_t buf_len;
+      size_t* val_len;
+    } out{buf, buf_len, val_len};
+    auto copy = [](void* arg, std::string_view value) {
+      auto* o = static_cast<Out*>(arg);
+      *o->val_len = value.size();
+      if (value.size() <= o->buf_len && !value.empty()) {
+        std::memcpy(o->buf, value.data(), value.size());
+      }
+    };
+    switch (kv->store->GetString(0, View(key, key_len), &out, copy)) {
+      case kv::KvStore::GetResult::kMissing:
+        return Fail(CAIRN_NOT_FOUND, "no such key");
+      case kv::KvStore::GetResult::kWrongType:
+        return Fail(CAIRN_WRONG_TYPE,
+                    "WRONGTYPE Operation against a key holding the wrong kind of value");
+      case kv::KvStore::GetResult::kFound:
+        break;
+    }
+    if (*val_len > buf_len) {
       return Fail(CAIRN_BUFFER_TOO_SMALL, "the value is larger than the buffer");
     }
-    if (!r.str.empty()) std::memcpy(buf, r.str.data(), r.str.size());
     return CAIRN_OK;
   } catch (...) {
     return FromException();

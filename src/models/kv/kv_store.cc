@@ -299,6 +299,19 @@ Reply KvStore::Execute(int db, const CommandSpec& spec, Args argv) {
   return Run(spec, db, argv, shards.size() == options_.shards);
 }
 
+KvStore::GetResult KvStore::GetString(int db, std::string_view key, void* arg,
+                                      void (*fn)(void* arg, std::string_view value)) {
+  if (db < 0 || db >= databases()) return GetResult::kMissing;
+  Db& d = *dbs_[static_cast<size_t>(db)];
+  std::lock_guard<std::mutex> lock(d.shards[ShardOf(key)]->mutex);
+  CommandContext ctx(this, &d, db, NowMs());
+  Value* v = ctx.Find(key);
+  if (v == nullptr) return GetResult::kMissing;
+  if (v->type() != Type::kString) return GetResult::kWrongType;
+  fn(arg, v->str());
+  return GetResult::kFound;
+}
+
 std::vector<Reply> KvStore::ExecuteAll(int db,
                                        const std::vector<std::vector<std::string>>& commands,
                                        const std::vector<std::pair<std::string, uint64_t>>& watched,

@@ -181,6 +181,13 @@ class KvStore {
                                 const std::vector<std::pair<std::string, uint64_t>>& watched = {},
                                 int watched_db = 0, bool* aborted = nullptr);
 
+  // GET without building a command (the embedded C ABI's fast path): with the key's shard
+  // locked, calls fn(arg, value) when `key` holds a live string. Same effects as GET (lazy
+  // expiry, access time).
+  enum class GetResult { kFound, kMissing, kWrongType };
+  GetResult GetString(int db, std::string_view key, void* arg,
+                      void (*fn)(void* arg, std::string_view value));
+
   const CommandRegistry& registry() const { return registry_; }
   int databases() const { return static_cast<int>(dbs_.size()); }
   uint64_t DbSize(int db);

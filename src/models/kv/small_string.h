@@ -1,7 +1,8 @@
 // SmallString: a 24-byte byte string for the KV store's keys and string values. Up to 23 bytes
-// live inside the object (no allocation: most keys and many values); longer ones in an owned
-// std::string on the heap, which MutableString() also returns for in-place edits (APPEND,
-// SETRANGE) so growing a long value costs what growing a std::string costs.
+// live inside the object (no allocation: most keys and many values); longer ones in one exact-
+// size heap block (pointer and length in the object: one cache miss to the bytes). For in-place
+// edits (APPEND, SETRANGE) MutableString() switches to an owned std::string, so growing a long
+// value costs what growing a std::string costs.
 //
 // Thread safety: a plain value.
 #ifndef CAIRN_MODELS_KV_SMALL_STRING_H_
@@ -23,13 +24,7 @@ class SmallString {
   SmallString(std::string_view s) { Init(s); }  // NOLINT: implicit, like std::string
   SmallString(const char* s) : SmallString(std::string_view(s)) {}
   SmallString(const std::string& s) : SmallString(std::string_view(s)) {}
-  SmallString(std::string&& s) {
-    if (s.size() <= kInlineCapacity) {
-      Init(s);
-    } else {
-      SetHeap(new std::string(std::move(s)));
-    }
-  }
+  SmallString(std::string&& s) { Init(s); }
   SmallString(const SmallString& other) { Init(other.view()); }
   SmallString(SmallString&& other) noexcept {
     std::memcpy(bytes_, other.bytes_, sizeof(bytes_));
@@ -50,8 +45,16 @@ class SmallString {
   ~SmallString() { Free(); }
 
   std::string_view view() const {
-    if (is_heap()) return *heap();
-    return std::string_view(bytes_, static_cast<size_t>(bytes_[kTag]));
+    char tag = bytes_[kTag];
+    if (tag == kBlockTag) {
+      const char* p;
+      uint64_t n;
+      std::memcpy(&p, bytes_, sizeof(p));
+      std::memcpy(&n, bytes_ + 8, sizeof(n));
+      return std::string_view(p, n);
+    }
+    if (tag == kHeapTag) return *heap();
+    return std::string_view(bytes_, static_cast<size_t>(tag));
   }
   operator std::string_view() const { return view(); }  // NOLINT: implicit by design
   std::string str() const { return std::string(view()); }
@@ -64,13 +67,14 @@ class SmallString {
   std::string& MutableString() {
     if (!is_heap()) {
       auto* s = new std::string(view());
+      Free();
       SetHeap(s);
     }
     return *heap();
   }
-  // Moves the contents back inline when they fit (after MutableString() edits).
+  // Back to the compact forms after MutableString() edits.
   void Compact() {
-    if (is_heap() && heap()->size() <= kInlineCapacity) {
+    if (is_heap()) {
       std::string* s = heap();
       Init(*s);
       delete s;
@@ -83,8 +87,9 @@ class SmallString {
   friend bool operator==(const SmallString& a, std::string_view b) { return a.view() == b; }
 
  private:
-  static constexpr size_t kTag = 23;        // bytes_[23]: inline length, or kHeapTag
-  static constexpr char kHeapTag = '\x7f';  // larger than any inline length
+  static constexpr size_t kTag = 23;         // bytes_[23]: inline length, kBlockTag or kHeapTag
+  static constexpr char kBlockTag = '\x7e';  // bytes_[0, 16): char* to new char[n], uint64 n
+  static constexpr char kHeapTag = '\x7f';   // bytes_[0, 8): an owned std::string*
 
   bool is_heap() const { return bytes_[kTag] == kHeapTag; }
   std::string* heap() const {
@@ -99,16 +104,27 @@ class SmallString {
   void Clear() { std::memset(bytes_, 0, sizeof(bytes_)); }
   // Precondition: nothing owned (freshly constructed or freed).
   void Init(std::string_view s) {
+    std::memset(bytes_, 0, sizeof(bytes_));
     if (s.size() <= kInlineCapacity) {
-      std::memset(bytes_, 0, sizeof(bytes_));
       if (!s.empty()) std::memcpy(bytes_, s.data(), s.size());
       bytes_[kTag] = static_cast<char>(s.size());
     } else {
-      SetHeap(new std::string(s));
+      char* p = new char[s.size()];
+      std::memcpy(p, s.data(), s.size());
+      uint64_t n = s.size();
+      std::memcpy(bytes_, &p, sizeof(p));
+      std::memcpy(bytes_ + 8, &n, sizeof(n));
+      bytes_[kTag] = kBlockTag;
     }
   }
   void Free() {
-    if (is_heap()) delete heap();
+    if (is_heap()) {
+      delete heap();
+    } else if (bytes_[kTag] == kBlockTag) {
+      char* p;
+      std::memcpy(&p, bytes_, sizeof(p));
+      delete[] p;
+    }
   }
 
   char bytes_[24];
