@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <limits>
+#include <thread>
 
 #include "core/config.h"
 
@@ -318,6 +320,88 @@ Status Daemon::StartResp() {
   return Status();
 }
 
+Status Daemon::StartSessionRpc() {
+  if (options_.rpc_port == 0) {
+    spdlog::info("session-rpc: disabled (port 0)");
+    return Status();
+  }
+  CAIRN_ASSIGN_OR_RETURN(mailbox_, mailbox::Mailbox::Open(mailbox::MailboxOptions{
+                                       .env = env_, .metadata = chunks_->metadata()}));
+  // The node's Ed25519 identity: signs per-node results, announced by get_swarm.
+  const std::string session_dir = core::JoinPath(options_.data_dir, "session");
+  CAIRN_RETURN_IF_ERROR(core::CreateDirs(env_, session_dir));
+  const std::string key_path = core::JoinPath(session_dir, "node-ed25519.key");
+  bool created = false;
+  CAIRN_ASSIGN_OR_RETURN(session_rpc::NodeIdentity identity,
+                         session_rpc::NodeIdentity::LoadOrCreate(env_, key_path, true, &created));
+  node_identity_.emplace(identity);
+  spdlog::info("session-rpc: node key {} {} (ed25519 {})", created ? "generated into" : "from",
+               key_path, node_identity_->PublicKeyHex());
+
+  session_rpc::RpcExecutorOptions eo;
+  eo.env = env_;
+  eo.identity = &*node_identity_;
+  eo.metrics = &metrics_;
+  eo.address.port_https = options_.rpc_port;
+  if (!options_.rpc_public_ip.empty()) {
+    eo.address.ip = options_.rpc_public_ip;
+  } else if (options_.bind == "0.0.0.0" || options_.bind == "::") {
+    eo.address.ip = "127.0.0.1";
+    spdlog::warn("session-rpc: bound to {}; get_swarm announces {} (set rpc_public_ip)",
+                 options_.bind, eo.address.ip);
+  } else {
+    eo.address.ip = options_.bind;
+  }
+  rpc_executor_ = std::make_unique<session_rpc::RpcExecutor>(mailbox_.get(), eo);
+  rpc_face_ = std::make_unique<session_rpc::SessionRpcFace>(
+      rpc_executor_.get(), session_rpc::SessionRpcFaceOptions{env_, &metrics_});
+
+  // Its own threads: a store blocks on a synced write, and many in flight share one group commit.
+  unsigned threads = options_.rpc_threads;
+  if (threads == 0) threads = std::max(8u, 2 * std::max(1u, std::thread::hardware_concurrency()));
+  rpc_runtime_ = std::make_unique<net::Runtime>(threads);
+  rpc_runtime_->Start();
+  net::HttpServerOptions http;
+  http.address = options_.bind;
+  http.port = options_.rpc_port;
+  http.name = "session-rpc";
+  http.metrics = &metrics_;
+  // The face answers oversized bodies itself (413 "Request body too large", §1.1); the server's
+  // own bound must not get there first.
+  http.max_body_bytes = std::numeric_limits<uint64_t>::max();
+  session_rpc::SessionRpcFace* face = rpc_face_.get();
+  CAIRN_ASSIGN_OR_RETURN(rpc_server_, net::HttpServer::StartStreaming(
+                                          rpc_runtime_.get(), http,
+                                          [face](const net::HttpRequest& q, net::HttpResponse* r) {
+                                            return face->Handle(q, r);
+                                          }));
+  if (options_.rpc_sweep_interval > 0) {
+    mailbox_sweep_thread_ = std::thread([this] { MailboxSweepLoop(); });
+  }
+  spdlog::info("session-rpc: POST http://{}:{}{} ({} threads, expired messages swept every {} s)",
+               options_.bind, rpc_server_->port(), session_rpc::kStorageRpcPath, threads,
+               options_.rpc_sweep_interval);
+  return Status();
+}
+
+void Daemon::MailboxSweepLoop() {
+  core::Counter* removed = metrics_.GetCounter("cairn_mailbox_expired_removed_total",
+                                               "Expired Session messages reclaimed by the sweep.");
+  std::unique_lock<std::mutex> lock(gc_mutex_);
+  while (!gc_cv_.wait_for(lock, std::chrono::seconds(options_.rpc_sweep_interval),
+                          [this] { return stopping_; })) {
+    lock.unlock();
+    Result<uint64_t> n = mailbox_->RemoveExpired(mailbox_->NowMs());
+    if (!n.ok()) {
+      spdlog::error("session-rpc: expiry sweep: {}", n.status().ToString());
+    } else if (*n > 0) {
+      removed->Increment(*n);
+      spdlog::debug("session-rpc: swept {} expired messages", *n);
+    }
+    lock.lock();
+  }
+}
+
 Status Daemon::Start() {
   start_micros_ = env_->NowMicros();
   CAIRN_RETURN_IF_ERROR(OpenDataDir());
@@ -333,18 +417,7 @@ Status Daemon::Start() {
   CAIRN_RETURN_IF_ERROR(StartApi());
   CAIRN_RETURN_IF_ERROR(StartS3());
   CAIRN_RETURN_IF_ERROR(StartResp());
-  struct FaceStatus {
-    const char* name;
-    uint16_t port;
-  };
-  for (const FaceStatus& face : {FaceStatus{"session-rpc", options_.rpc_port}}) {
-    if (face.port == 0) {
-      spdlog::info("{}: disabled (port 0)", face.name);
-    } else {
-      spdlog::warn("{}: face not implemented in this build yet; port {} left unbound", face.name,
-                   face.port);
-    }
-  }
+  CAIRN_RETURN_IF_ERROR(StartSessionRpc());
   ready_ = true;
   spdlog::info("cairnd {} ready", CAIRN_VERSION);
   return Status();
@@ -356,13 +429,17 @@ void Daemon::Stop() {
   if (api_server_) api_server_->Stop();
   if (s3_server_) s3_server_->Stop();
   if (resp_server_) resp_server_->Stop();
+  if (rpc_server_) rpc_server_->Stop();
   if (runtime_) runtime_->Stop();
   if (s3_runtime_) s3_runtime_->Stop();
+  if (rpc_runtime_) rpc_runtime_->Stop();
   api_server_.reset();
   s3_server_.reset();
   resp_server_.reset();
+  rpc_server_.reset();
   runtime_.reset();
   s3_runtime_.reset();
+  rpc_runtime_.reset();
   {
     std::lock_guard<std::mutex> lock(gc_mutex_);
     stopping_ = true;
@@ -370,7 +447,11 @@ void Daemon::Stop() {
   gc_cv_.notify_all();
   if (gc_thread_.joinable()) gc_thread_.join();
   if (kv_expiry_thread_.joinable()) kv_expiry_thread_.join();
+  if (mailbox_sweep_thread_.joinable()) mailbox_sweep_thread_.join();
   s3_face_.reset();
+  rpc_face_.reset();
+  rpc_executor_.reset();
+  mailbox_.reset();
   resp_service_.reset();
   if (kv_persistence_) {
     Status closed = kv_persistence_->Close();
@@ -389,5 +470,7 @@ uint16_t Daemon::api_port() const { return api_server_ ? api_server_->port() : 0
 uint16_t Daemon::s3_port() const { return s3_server_ ? s3_server_->port() : 0; }
 
 uint16_t Daemon::resp_port() const { return resp_server_ ? resp_server_->port() : 0; }
+
+uint16_t Daemon::rpc_port() const { return rpc_server_ ? rpc_server_->port() : 0; }
 
 }  // namespace cairn::cairnd

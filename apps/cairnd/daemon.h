@@ -3,8 +3,10 @@
 //
 // The engine (chunk store + metadata) lives in DATA_DIR/engine; the objects model sits on it and
 // the S3 face serves it. A background thread runs garbage collection every gc_interval seconds.
-// Faces arrive with their issues; until a face exists, its port setting is validated and the
-// daemon logs that the face is not part of this build instead of pretending to serve it.
+// The mailbox model uses the engine's metadata too and the Session storage RPC face serves it on
+// rpc_port (its own runtime, since its handlers block on synced writes), with the node's Ed25519
+// identity in DATA_DIR/session/node-ed25519.key (generated on first start) and a thread that
+// reclaims expired messages every rpc_sweep_interval seconds.
 //
 // Thread safety: Open/Run/Shutdown from main(); Shutdown may also be called from a signal-handling
 // thread.
@@ -24,9 +26,13 @@
 #include "faces/resp/resp_server.h"
 #include "faces/resp/resp_service.h"
 #include "faces/s3/s3_face.h"
+#include "faces/session_rpc/node_identity.h"
+#include "faces/session_rpc/rpc_executor.h"
+#include "faces/session_rpc/session_rpc_face.h"
 #include "models/kv/kv_persistence.h"
 #include "models/kv/kv_store.h"
 #include "models/kv/pubsub.h"
+#include "models/mailbox/mailbox.h"
 #include "models/objects/object_store.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
@@ -48,6 +54,7 @@ class Daemon {
   uint16_t api_port() const;
   uint16_t s3_port() const;
   uint16_t resp_port() const;
+  uint16_t rpc_port() const;
 
  private:
   Status OpenDataDir();
@@ -55,12 +62,14 @@ class Daemon {
   Status OpenEngine();
   Status StartS3();
   Status StartResp();
+  Status StartSessionRpc();
   // The configured S3 credentials, or the root pair kept in the data directory (generated on
   // first start).
   Result<s3::S3Credentials> S3Credentials();
   void RegisterApiRoutes(net::HttpRouter* router);
   void GcLoop();
   void KvExpiryLoop();
+  void MailboxSweepLoop();
 
   DaemonOptions options_;
   core::Env* env_;
@@ -80,8 +89,15 @@ class Daemon {
   std::unique_ptr<kv::KvPersistence> kv_persistence_;
   std::unique_ptr<resp::RespService> resp_service_;
   std::unique_ptr<resp::RespServer> resp_server_;
+  std::unique_ptr<mailbox::Mailbox> mailbox_;
+  std::optional<session_rpc::NodeIdentity> node_identity_;
+  std::unique_ptr<session_rpc::RpcExecutor> rpc_executor_;
+  std::unique_ptr<session_rpc::SessionRpcFace> rpc_face_;
+  std::unique_ptr<net::Runtime> rpc_runtime_;
+  std::unique_ptr<net::HttpServer> rpc_server_;
   std::thread gc_thread_;
   std::thread kv_expiry_thread_;
+  std::thread mailbox_sweep_thread_;
   std::mutex gc_mutex_;
   std::condition_variable gc_cv_;
   bool stopping_ = false;

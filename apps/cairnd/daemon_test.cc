@@ -1,6 +1,9 @@
 #include "apps/cairnd/daemon.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -42,6 +45,43 @@ TEST(DaemonTest, DataDirThatIsAFileIsUnusable) {
   Status s = d.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("data directory /file is unusable"), std::string_view::npos) << s;
+}
+
+// The Session RPC face: opens the mailbox, serves on its port, keeps its node key across restarts.
+TEST(DaemonTest, SessionRpcKeepsItsNodeKey) {
+  core::Env* env = core::Env::Default();
+  std::string dir = ::testing::TempDir() + "cairn-daemon-rpc-test-" + std::to_string(::getpid());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  DaemonOptions o = TestOptions(dir);
+  o.rpc_port = ntohs(addr.sin_port);
+  std::string key_path = dir + "/session/node-ed25519.key";
+  std::string first_key;
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(d.rpc_port(), o.rpc_port);
+    auto key = core::ReadFileToString(env, key_path);
+    ASSERT_TRUE(key.ok()) << key.status();
+    first_key = *key;
+    EXPECT_EQ(first_key.size(), 129u);
+    d.Stop();
+    EXPECT_EQ(d.rpc_port(), 0);
+  }
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(core::ReadFileToString(env, key_path).value_or(""), first_key);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -52,6 +52,9 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"appendfsync", Setting::kString, &o->appendfsync},
       {"maxmemory", Setting::kString, &o->maxmemory},
       {"maxmemory_policy", Setting::kString, &o->maxmemory_policy},
+      {"rpc_threads", Setting::kCount, nullptr, nullptr, &o->rpc_threads},
+      {"rpc_public_ip", Setting::kString, &o->rpc_public_ip},
+      {"rpc_sweep_interval", Setting::kCount, nullptr, nullptr, &o->rpc_sweep_interval, 3600},
   };
 }
 

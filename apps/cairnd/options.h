@@ -52,6 +52,13 @@ struct DaemonOptions {
   // and what happens at it: noeviction (writes get OOM errors), allkeys-lru, volatile-ttl.
   std::string maxmemory = "0";
   std::string maxmemory_policy = "noeviction";
+  // Session storage RPC (rpc_port): threads serving it (its handlers block on a synced write
+  // per store; 0: max(8, 2 per core)), the IP get_swarm announces (empty: `bind`, or 127.0.0.1
+  // when bind is a wildcard address), and seconds between sweeps of expired messages (the spec's
+  // 10 s cleanup period).
+  unsigned rpc_threads = 0;
+  std::string rpc_public_ip;
+  unsigned rpc_sweep_interval = 10;
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

@@ -26,14 +26,16 @@ def free_port():
 class Cairnd:
     """A running cairnd process with its own data dir and ports."""
 
-    def __init__(self, data_dir, extra_args=(), env=None, s3=False, resp=False):
+    def __init__(self, data_dir, extra_args=(), env=None, s3=False, resp=False, rpc=False):
         self.data_dir = str(data_dir)
         self.api_port = free_port()
         self.s3_port = free_port() if s3 else 0
         self.resp_port = free_port() if resp else 0
+        self.rpc_port = free_port() if rpc else 0
         self.args = [binary("cairnd"), "--data-dir", self.data_dir,
                      "--api-port", str(self.api_port), "--s3-port", str(self.s3_port),
-                     "--resp-port", str(self.resp_port), "--rpc-port", "0", *extra_args]
+                     "--resp-port", str(self.resp_port), "--rpc-port", str(self.rpc_port),
+                     *extra_args]
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.log_path = os.path.join(os.path.dirname(self.data_dir),
@@ -103,5 +105,16 @@ def respd(tmp_path):
     daemon = Cairnd(tmp_path / "data", resp=True,
                     extra_args=["--resp-unix-socket", sock]).start()
     daemon.unix_socket = sock
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def rpcd(tmp_path):
+    """cairnd with the Session storage RPC face on a free port, sweeping expired messages every
+    second."""
+    daemon = Cairnd(tmp_path / "data", rpc=True,
+                    extra_args=["--rpc-sweep-interval", "1"]).start()
+    daemon.rpc_url = f"http://127.0.0.1:{daemon.rpc_port}/storage_rpc/v1"
     yield daemon
     daemon.stop()
