@@ -287,6 +287,10 @@ Status Daemon::StartResp() {
     return InvalidArgumentError("appendfsync must be always, everysec or no, not '" +
                                 options_.appendfsync + "'");
   }
+  if (options_.appendonly != "yes" && options_.appendonly != "no") {
+    return InvalidArgumentError("appendonly must be yes or no, not '" + options_.appendonly + "'");
+  }
+  po.log_writes = options_.appendonly == "yes";
   // The RESP face commits once per batch of pipelined commands, before it replies.
   po.defer_commit = true;
   // Snapshots (SAVE, BGSAVE, log rewrites) are written by a forked child: writes go on.
@@ -305,6 +309,7 @@ Status Daemon::StartResp() {
   so.persistence_error = [persistence] { return persistence->broken(); };
   so.commit = [persistence] { return persistence->Commit(); };
   so.appendfsync = options_.appendfsync;
+  so.appendonly = po.log_writes;
   so.maxmemory = ko.maxmemory;
   so.maxmemory_policy = options_.maxmemory_policy;
   resp_service_ = std::make_unique<resp::RespService>(kv_.get(), pubsub_.get(), so);
@@ -316,7 +321,12 @@ Status Daemon::StartResp() {
   CAIRN_ASSIGN_OR_RETURN(resp_server_,
                          resp::RespServer::Start(runtime_.get(), resp_service_.get(), ro));
   kv_expiry_thread_ = std::thread([this] { KvExpiryLoop(); });
-  spdlog::info("resp: KV log in {} (appendfsync {})", po.dir, options_.appendfsync);
+  if (po.log_writes) {
+    spdlog::info("resp: KV log in {} (appendfsync {})", po.dir, options_.appendfsync);
+  } else {
+    spdlog::warn("resp: KV log off (appendonly no): only SAVE/BGSAVE snapshots in {} persist",
+                 po.dir);
+  }
   return Status();
 }
 

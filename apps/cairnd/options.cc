@@ -50,6 +50,7 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"resp_users", Setting::kString, &o->resp_users},
       {"proto_max_bulk_len", Setting::kString, &o->proto_max_bulk_len},
       {"appendfsync", Setting::kString, &o->appendfsync},
+      {"appendonly", Setting::kString, &o->appendonly},
       {"maxmemory", Setting::kString, &o->maxmemory},
       {"maxmemory_policy", Setting::kString, &o->maxmemory_policy},
       {"rpc_threads", Setting::kCount, nullptr, nullptr, &o->rpc_threads},

@@ -48,6 +48,7 @@ struct DaemonOptions {
   // Largest RESP bulk string (Redis's proto-max-bulk-len, same units as maxmemory).
   std::string proto_max_bulk_len = "512mb";
   std::string appendfsync = "everysec";  // KV log: always, everysec, no
+  std::string appendonly = "yes";  // KV log on ("yes") or off ("no": snapshots only, as Redis)
   // KV memory limit ("0": none; a byte count with optional kb/mb/gb suffix, as Redis's config)
   // and what happens at it: noeviction (writes get OOM errors), allkeys-lru, volatile-ttl.
   std::string maxmemory = "0";

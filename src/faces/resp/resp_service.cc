@@ -627,7 +627,9 @@ Reply RespService::Info(const std::vector<std::string>&) {
        std::to_string((now - started_ms_) / 1000) + "\r\n\r\n";
   s += "# Clients\r\nconnected_clients:" + std::to_string(connected_.load()) + "\r\n\r\n";
   s += "# Memory\r\nused_memory:" + std::to_string(store_->used_memory()) + "\r\n\r\n";
-  s += "# Persistence\r\nloading:0\r\naof_enabled:0\r\n\r\n";
+  s += "# Persistence\r\nloading:0\r\naof_enabled:";
+  s += options_.save && options_.appendonly ? "1" : "0";
+  s += "\r\n\r\n";
   s += "# Stats\r\ntotal_commands_processed:" + std::to_string(commands_.load()) +
        "\r\nexpired_keys:" + std::to_string(store_->keys_expired()) +
        "\r\nevicted_keys:" + std::to_string(store_->keys_evicted()) + "\r\n\r\n";
@@ -645,7 +647,7 @@ Reply RespService::Config(const std::vector<std::string>& argv) {
     std::vector<std::pair<std::string, std::string>> params = {
         {"databases", std::to_string(store_->databases())},
         {"proto-max-bulk-len", std::to_string(options_.max_bulk_bytes)},
-        {"appendonly", options_.save ? "yes" : "no"},
+        {"appendonly", options_.save && options_.appendonly ? "yes" : "no"},
         {"appendfsync", options_.appendfsync},
         {"save", ""},
         {"maxmemory", std::to_string(options_.maxmemory)},

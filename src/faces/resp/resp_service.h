@@ -49,6 +49,7 @@ struct RespServiceOptions {
   // it before sending replies. Unset: writes need no commit.
   std::function<Status()> commit;
   std::string appendfsync = "no";  // reported by CONFIG GET and INFO
+  bool appendonly = true;          // reported by CONFIG GET and INFO
   uint64_t maxmemory = 0;          // reported by CONFIG GET (the store enforces it)
   std::string maxmemory_policy = "noeviction";
 };

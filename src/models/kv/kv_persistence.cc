@@ -56,6 +56,12 @@ bool LoggedAsCommand(const CommandSpec& spec) {
                                       "zremrangebylex"};
   return spec.first_key == 1 && spec.last_key == 1 && kCommands.count(spec.name) > 0;
 }
+
+// Commands whose effect does not depend on the prior state at all (so not on the clock either):
+// MSET and a plain SET (no options) set values and drop any expiry.
+bool AlwaysLoggedAsCommand(const CommandSpec& spec, Args argv) {
+  return spec.name == "mset" || (spec.name == "set" && argv.size() == 3);
+}
 constexpr char kSnapshotMagic[8] = {'C', 'A', 'I', 'R', 'N', 'K', 'V', '1'};
 constexpr uint32_t kSnapshotEnd = 0xffffffffu;
 
@@ -249,6 +255,7 @@ Result<std::unique_ptr<KvPersistence>> KvPersistence::Open(const KvPersistenceOp
   CAIRN_ASSIGN_OR_RETURN(p->wal_, engine::SegmentLog::Open(lo));
   CAIRN_RETURN_IF_ERROR(p->Load());
   KvPersistence* self = p.get();
+  if (!options.log_writes) return p;
   store->SetWriteObserver([self](CommandContext& ctx, const CommandSpec& spec, Args argv) {
     self->OnWrite(ctx, spec, argv);
   });
@@ -387,12 +394,13 @@ void KvPersistence::OnWrite(CommandContext& ctx, const CommandSpec& spec, Args a
   thread_local std::string records;
   records.clear();
   uint32_t db = static_cast<uint32_t>(ctx.db_index());
-  Value* first = argv.size() >= 2 ? ctx.Find(argv[1]) : nullptr;
+  bool always = AlwaysLoggedAsCommand(spec, argv);
+  Value* first = argv.size() >= 2 && !always ? ctx.Find(argv[1]) : nullptr;
   if (spec.flags & kAllKeys) {
     // FLUSHDB is the only write over the whole keyspace.
     AppendRecord(&records, kFlush, [&](std::string* o) { PutU32(o, db); });
-  } else if (LoggedAsCommand(spec) && argv.size() >= 2 &&
-             (first == nullptr || first->expire_at_ms == 0)) {
+  } else if (always || (LoggedAsCommand(spec) && argv.size() >= 2 &&
+                        (first == nullptr || first->expire_at_ms == 0))) {
     AppendRecord(&records, kCommand, [&](std::string* o) {
       PutU32(o, db);
       PutU32(o, static_cast<uint32_t>(argv.size()));
@@ -435,7 +443,7 @@ void KvPersistence::OnTransaction(bool begin) {
 void KvPersistence::Enqueue(std::string_view records) {
   bool commit_now = !options_.defer_commit;
   {
-    std::lock_guard<std::mutex> lock(pending_mutex_);
+    std::lock_guard<core::AdaptiveMutex> lock(pending_mutex_);
     pending_.append(records);
     last_queued_.store(++queued_seq_, std::memory_order_release);
     commit_now |= pending_.size() > kMaxQueuedBytes;
@@ -461,7 +469,7 @@ Status KvPersistence::CommitLocked(bool sync) {
   uint64_t seq = 0;
   writing_.clear();
   {
-    std::lock_guard<std::mutex> lock(pending_mutex_);
+    std::lock_guard<core::AdaptiveMutex> lock(pending_mutex_);
     writing_.swap(pending_);
     seq = queued_seq_;
   }

@@ -41,6 +41,7 @@
 #include <string>
 #include <thread>
 
+#include "core/adaptive_mutex.h"
 #include "core/env/env.h"
 #include "engine/segment_log.h"
 #include "models/kv/kv_store.h"
@@ -63,6 +64,9 @@ struct KvPersistenceOptions {
   // for the fork. Only for a process that may fork (cairnd; never a library's host process) and
   // a POSIX env (the child writes with plain syscalls).
   bool fork_snapshot = false;
+  // Log writes (Redis's appendonly). Without: only snapshots (SAVE, BGSAVE) persist, as Redis
+  // with appendonly no; a restart loses every write since the last one.
+  bool log_writes = true;
 };
 
 class KvPersistence {
@@ -117,9 +121,9 @@ class KvPersistence {
   Status broken_;                       // guarded by mutex_
   std::atomic<bool> is_broken_{false};  // broken_ is set
   // The queue: sub-records not yet written, and a sequence number per queued record.
-  std::mutex pending_mutex_;
-  std::string pending_;      // guarded by pending_mutex_
-  uint64_t queued_seq_ = 0;  // guarded by pending_mutex_
+  core::AdaptiveMutex pending_mutex_;  // held for a copy of a few records
+  std::string pending_;                // guarded by pending_mutex_
+  uint64_t queued_seq_ = 0;            // guarded by pending_mutex_
   std::atomic<uint64_t> last_queued_{0};
   std::atomic<uint64_t> last_committed_{0};
   std::mutex flush_mutex_;  // one committer at a time, so batches reach the log in queue order

@@ -11,10 +11,12 @@
 #include <cstring>
 #include <thread>
 
+#include "core/adaptive_mutex.h"
+
 namespace cairn::kv {
 
 struct KvStore::Shard {
-  std::mutex mutex;
+  core::AdaptiveMutex mutex;  // held for one command: usually well under a microsecond
   std::unordered_map<SmallString, Value, StringHash, std::equal_to<>> map;
   std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> versions;  // WATCHed
   uint64_t version_clock = 0;
@@ -288,12 +290,12 @@ Reply KvStore::Execute(int db, const CommandSpec& spec, Args argv) {
   if (spec.first_key > 0 && spec.first_key == spec.last_key && !(spec.flags & kAllKeys) &&
       static_cast<size_t>(spec.first_key) < argv.size()) {
     // One key (most commands): one lock, nothing allocated.
-    std::lock_guard<std::mutex> lock(
+    std::lock_guard<core::AdaptiveMutex> lock(
         d.shards[ShardOf(argv[static_cast<size_t>(spec.first_key)])]->mutex);
     return Run(spec, db, argv, options_.shards == 1);
   }
   std::vector<size_t> shards = ShardsFor(spec, db, argv);
-  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<std::unique_lock<core::AdaptiveMutex>> locks;
   locks.reserve(shards.size());
   for (size_t s : shards) locks.emplace_back(d.shards[s]->mutex);
   return Run(spec, db, argv, shards.size() == options_.shards);
@@ -303,7 +305,7 @@ KvStore::GetResult KvStore::GetString(int db, std::string_view key, void* arg,
                                       void (*fn)(void* arg, std::string_view value)) {
   if (db < 0 || db >= databases()) return GetResult::kMissing;
   Db& d = *dbs_[static_cast<size_t>(db)];
-  std::lock_guard<std::mutex> lock(d.shards[ShardOf(key)]->mutex);
+  std::lock_guard<core::AdaptiveMutex> lock(d.shards[ShardOf(key)]->mutex);
   CommandContext ctx(this, &d, db, NowMs());
   Value* v = ctx.Find(key);
   if (v == nullptr) return GetResult::kMissing;
@@ -345,7 +347,7 @@ std::vector<Reply> KvStore::ExecuteAll(int db,
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
   Db& d = *dbs_[static_cast<size_t>(db)];
-  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<std::unique_lock<core::AdaptiveMutex>> locks;
   for (size_t s : shards) locks.emplace_back(d.shards[s]->mutex);
   if (same_db) {
     for (const auto& [key, version] : watched) {
@@ -374,7 +376,7 @@ uint64_t KvStore::DbSize(int db) {
   if (db < 0 || db >= databases()) return 0;
   uint64_t n = 0;
   for (auto& s : dbs_[static_cast<size_t>(db)]->shards) {
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::lock_guard<core::AdaptiveMutex> lock(s->mutex);
     n += s->map.size();
   }
   return n;
@@ -383,7 +385,7 @@ uint64_t KvStore::DbSize(int db) {
 uint64_t KvStore::KeyVersion(int db, std::string_view key) {
   if (db < 0 || db >= databases()) return 0;
   Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
-  std::lock_guard<std::mutex> lock(s.mutex);
+  std::lock_guard<core::AdaptiveMutex> lock(s.mutex);
   return VersionLocked(s, key);
 }
 
@@ -410,7 +412,7 @@ size_t KvStore::ExpireCycle(size_t budget) {
   std::vector<std::string> expired;
   for (auto& db : dbs_) {
     for (auto& s : db->shards) {
-      std::lock_guard<std::mutex> lock(s->mutex);
+      std::lock_guard<core::AdaptiveMutex> lock(s->mutex);
       if (s->map.empty()) continue;
       size_t buckets = s->map.bucket_count();
       expired.clear();
@@ -450,7 +452,7 @@ bool KvStore::EvictIfNeeded(int db) {
   for (int round = 0; round < 64 && used_memory() > options_.maxmemory; ++round) {
     bool evicted = false;
     for (auto& s : d.shards) {
-      std::lock_guard<std::mutex> lock(s->mutex);
+      std::lock_guard<core::AdaptiveMutex> lock(s->mutex);
       auto best = s->map.end();
       int sampled = 0;
       for (auto it = s->map.begin(); it != s->map.end() && sampled < 5; ++it, ++sampled) {
@@ -483,7 +485,7 @@ void KvStore::SetTransactionObserver(TransactionObserver observer) {
 }
 
 void KvStore::WithAllLocked(const std::function<void()>& fn) {
-  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<std::unique_lock<core::AdaptiveMutex>> locks;
   for (auto& db : dbs_) {
     for (auto& s : db->shards) locks.emplace_back(s->mutex);
   }
@@ -514,7 +516,7 @@ void KvStore::ForEachKeyLocked(const std::function<void()>& start,
 void KvStore::Restore(int db, std::string key, std::optional<Value> value) {
   if (db < 0 || db >= databases()) return;
   Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
-  std::lock_guard<std::mutex> lock(s.mutex);
+  std::lock_guard<core::AdaptiveMutex> lock(s.mutex);
   if (value) {
     s.map.insert_or_assign(SmallString(std::move(key)), std::move(*value));
   } else {
@@ -525,7 +527,7 @@ void KvStore::Restore(int db, std::string key, std::optional<Value> value) {
 void KvStore::RestoreFlush(int db) {
   if (db < 0 || db >= databases()) return;
   for (auto& s : dbs_[static_cast<size_t>(db)]->shards) {
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::lock_guard<core::AdaptiveMutex> lock(s->mutex);
     s->map.clear();
   }
 }
