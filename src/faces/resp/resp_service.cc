@@ -122,6 +122,11 @@ std::shared_ptr<Connection> RespService::Connect(std::shared_ptr<Outbox> outbox,
 
 RespService::~RespService() { store_->SetKeyListener(nullptr); }
 
+void RespService::ClearWatches(Connection& c) {
+  for (const auto& [key, version] : c.watched_) store_->Unwatch(c.watched_db_, key);
+  c.watched_.clear();
+}
+
 namespace {
 std::string BlockKey(int db, std::string_view key) {
   std::string k = std::to_string(db);
@@ -169,6 +174,7 @@ void RespService::OnKeyModified(int db, std::string_view key) {
 
 void RespService::Disconnect(const std::shared_ptr<Connection>& c) {
   Unblock(*c);
+  ClearWatches(*c);
   c->closing_ = true;
   pubsub_->Forget(c.get());
   connected_--;
@@ -372,7 +378,7 @@ Reply RespService::Execute(Connection& c, std::vector<std::string>& argv, Outcom
     c.in_multi_ = false;
     c.multi_error_ = false;
     c.queued_.clear();
-    c.watched_.clear();
+    ClearWatches(c);
     c.name_.clear();
     pubsub_->Forget(&c);
     c.subscriptions_ = 0;
@@ -415,7 +421,7 @@ Reply RespService::Execute(Connection& c, std::vector<std::string>& argv, Outcom
     if (!c.in_multi_) return Reply::Error("ERR DISCARD without MULTI");
     c.in_multi_ = false;
     c.queued_.clear();
-    c.watched_.clear();
+    ClearWatches(c);
     return Reply::Ok();
   }
   if (name == "exec") return Exec(c);
@@ -428,7 +434,7 @@ Reply RespService::Execute(Connection& c, std::vector<std::string>& argv, Outcom
     return Reply::Ok();
   }
   if (name == "unwatch") {
-    c.watched_.clear();
+    ClearWatches(c);
     return Reply::Ok();
   }
   if (name == "publish") {
@@ -677,15 +683,15 @@ Reply RespService::Exec(Connection& c) {
   c.in_multi_ = false;
   auto queued = std::move(c.queued_);
   c.queued_.clear();
-  auto watched = std::move(c.watched_);
-  c.watched_.clear();
   if (c.multi_error_) {
     c.multi_error_ = false;
+    ClearWatches(c);
     return Reply::Error("EXECABORT Transaction discarded because of previous errors.");
   }
-  std::vector<std::pair<std::string, uint64_t>> w(watched.begin(), watched.end());
   bool aborted = false;
-  std::vector<Reply> replies = store_->ExecuteAll(c.db_, queued, w, c.watched_db_, &aborted);
+  std::vector<Reply> replies =
+      store_->ExecuteAll(c.db_, queued, c.watched_, c.watched_db_, &aborted);
+  ClearWatches(c);
   if (aborted) return Reply::NilArray();
   return Reply::Array(std::move(replies));
 }

@@ -151,6 +151,7 @@ class RespService {
   uint64_t started_ms_ = 0;
   std::unordered_set<const kv::CommandSpec*> shadowed_;  // registry commands the service handles
   void OnKeyModified(int db, std::string_view key);
+  void ClearWatches(Connection& c);  // ends every WATCH of `c`
   // Connections blocked on keys: "db:key" -> (connection, wake).
   std::mutex blocked_mutex_;
   std::unordered_multimap<std::string, std::pair<Connection*, std::function<void()>>> blocked_;

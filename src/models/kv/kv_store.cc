@@ -18,7 +18,13 @@ namespace cairn::kv {
 struct KvStore::Shard {
   core::AdaptiveMutex mutex;  // held for one command: usually well under a microsecond
   std::unordered_map<SmallString, Value, StringHash, std::equal_to<>> map;
-  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> versions;  // WATCHed
+  // Keys some connection WATCHes: their version (bumped by every write) and how many watch
+  // them; an entry goes when its last watcher stops (Unwatch).
+  struct Watch {
+    uint64_t version = 0;
+    uint32_t watchers = 0;
+  };
+  std::unordered_map<std::string, Watch, StringHash, std::equal_to<>> versions;
   uint64_t version_clock = 0;
   size_t expire_cursor = 0;  // next hash bucket ExpireCycle examines
 };
@@ -386,16 +392,41 @@ uint64_t KvStore::KeyVersion(int db, std::string_view key) {
   if (db < 0 || db >= databases()) return 0;
   Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
   std::lock_guard<core::AdaptiveMutex> lock(s.mutex);
+  auto it = s.versions.find(key);
+  if (it == s.versions.end()) {
+    // Start tracking: later writes bump it.
+    it = s.versions.emplace(std::string(key), Shard::Watch{++s.version_clock, 0}).first;
+  }
+  ++it->second.watchers;
   return VersionLocked(s, key);
+}
+
+void KvStore::Unwatch(int db, std::string_view key) {
+  if (db < 0 || db >= databases()) return;
+  Shard& s = *dbs_[static_cast<size_t>(db)]->shards[ShardOf(key)];
+  std::lock_guard<core::AdaptiveMutex> lock(s.mutex);
+  auto it = s.versions.find(key);
+  if (it == s.versions.end()) return;
+  if (it->second.watchers > 0) --it->second.watchers;
+  if (it->second.watchers == 0) s.versions.erase(it);
+}
+
+size_t KvStore::WatchedKeys() {
+  size_t n = 0;
+  for (auto& db : dbs_) {
+    for (auto& s : db->shards) {
+      std::lock_guard<core::AdaptiveMutex> lock(s->mutex);
+      n += s->versions.size();
+    }
+  }
+  return n;
 }
 
 uint64_t KvStore::VersionLocked(Shard& s, std::string_view key) {
   auto it = s.versions.find(key);
-  if (it == s.versions.end()) {
-    // Start tracking: later writes bump it.
-    it = s.versions.emplace(std::string(key), ++s.version_clock).first;
-  }
-  uint64_t v = it->second;
+  // Not watched any more (cannot happen while a caller holds its watch): counts as changed.
+  if (it == s.versions.end()) return ~0ull;
+  uint64_t v = it->second.version;
   // An expired key counts as changed (as in Redis: WATCH sees expiry as a modification).
   auto kv = s.map.find(key);
   if (kv != s.map.end() && kv->second.expire_at_ms != 0 && kv->second.expire_at_ms <= NowMs()) {
@@ -426,7 +457,7 @@ size_t KvStore::ExpireCycle(size_t budget) {
       }
       for (const std::string& key : expired) {
         auto v = s->versions.find(key);
-        if (v != s->versions.end()) v->second = ++s->version_clock;
+        if (v != s->versions.end()) v->second.version = ++s->version_clock;
         s->map.erase(key);
         ++removed;
         g_expired.fetch_add(1, std::memory_order_relaxed);
@@ -544,7 +575,7 @@ Value* CommandContext::Find(std::string_view key) {
   if (it == s.map.end()) return nullptr;
   if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now_ms_) {
     auto v = s.versions.find(key);
-    if (v != s.versions.end()) v->second = ++s.version_clock;
+    if (v != s.versions.end()) v->second.version = ++s.version_clock;
     s.map.erase(it);
     g_expired.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
@@ -590,7 +621,7 @@ void CommandContext::Modified(std::string_view key) {
   if (store_->key_listener_) store_->key_listener_(db_index_, key);
   KvStore::Shard& s = ShardFor(key);
   auto v = s.versions.find(key);
-  if (v != s.versions.end()) v->second = ++s.version_clock;
+  if (v != s.versions.end()) v->second.version = ++s.version_clock;
   auto it = s.map.find(key);
   if (it == s.map.end()) return;
   bool empty = it->second.empty_collection();
@@ -603,7 +634,7 @@ void CommandContext::ForEachKey(const std::function<void(std::string_view, Value
       if (it->second.expire_at_ms != 0 && it->second.expire_at_ms <= now_ms_) {
         // As in Find(): an expiry is a write for WATCH, and counts as expired.
         auto v = s->versions.find(it->first.view());
-        if (v != s->versions.end()) v->second = ++s->version_clock;
+        if (v != s->versions.end()) v->second.version = ++s->version_clock;
         it = s->map.erase(it);
         g_expired.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -623,7 +654,7 @@ uint64_t CommandContext::KeyCount() {
 void CommandContext::Clear() {
   for (auto& s : db_->shards) {
     s->map.clear();
-    for (auto& [k, v] : s->versions) v = ++s->version_clock;
+    for (auto& [k, v] : s->versions) v.version = ++s->version_clock;
   }
 }
 

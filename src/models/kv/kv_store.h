@@ -191,8 +191,12 @@ class KvStore {
   const CommandRegistry& registry() const { return registry_; }
   int databases() const { return static_cast<int>(dbs_.size()); }
   uint64_t DbSize(int db);
-  // A number that changes whenever the key is written (WATCH).
+  // WATCH: starts watching `key` and returns a number that changes whenever the key is written.
+  // Every KeyVersion() is paired with an Unwatch() when the watch ends (EXEC, DISCARD, UNWATCH,
+  // disconnect), which frees the key's version when nobody watches it any more.
   uint64_t KeyVersion(int db, std::string_view key);
+  void Unwatch(int db, std::string_view key);
+  size_t WatchedKeys();  // keys with a version kept (tests)
   // Active expiry: examines about `budget` hash buckets spread over every shard, continuing where
   // the previous call stopped (so repeated calls sweep the whole keyspace), and removes the
   // expired keys found. Returns how many it removed. Cheap enough to call ten times a second.

@@ -38,5 +38,31 @@ TEST(KvStoreTest, ActiveExpirySweepsTheWholeKeyspaceInSlices) {
   EXPECT_EQ(store.Execute(0, get).str, "v");
 }
 
+TEST(KvStoreTest, WatchVersionsChangeOnWritesAndAreFreedWhenTheLastWatcherStops) {
+  KvStore store(KvOptions{});
+  std::vector<std::string> set = {"set", "k", "v"};
+  uint64_t a = store.KeyVersion(0, "k");
+  uint64_t b = store.KeyVersion(0, "k");  // a second watcher of the same key
+  EXPECT_EQ(a, b);
+  ASSERT_EQ(store.Execute(0, set).str, "OK");
+  bool aborted = false;
+  store.ExecuteAll(0, {set}, {{"k", a}}, 0, &aborted);
+  EXPECT_TRUE(aborted);  // written since it was watched
+  EXPECT_EQ(store.WatchedKeys(), 1u);
+  store.Unwatch(0, "k");
+  EXPECT_EQ(store.WatchedKeys(), 1u);  // one watcher left
+  store.Unwatch(0, "k");
+  EXPECT_EQ(store.WatchedKeys(), 0u);
+  store.Unwatch(0, "k");  // an extra Unwatch is harmless
+  for (int i = 0; i < 1000; ++i) {
+    std::string key = "w" + std::to_string(i);
+    uint64_t v = store.KeyVersion(0, key);
+    store.ExecuteAll(0, {{"set", key, "x"}}, {{key, v}}, 0, &aborted);
+    EXPECT_FALSE(aborted);
+    store.Unwatch(0, key);
+  }
+  EXPECT_EQ(store.WatchedKeys(), 0u);  // nothing accumulates
+}
+
 }  // namespace
 }  // namespace cairn::kv
