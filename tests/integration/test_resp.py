@@ -233,6 +233,16 @@ def test_maxmemory_noeviction_refuses_writes(tmp_path):
         assert r.get("k") is None and r.delete("k") == 0
         assert r.config_get("maxmemory*") == {"maxmemory": "1048576",
                                              "maxmemory-policy": "noeviction"}
+        # CONFIG SET lifts the limit at run time; bad values and other settings are refused.
+        assert r.config_set("maxmemory", "0")
+        assert r.set("k", "v") and r.get("k") == b"v"
+        assert r.config_set("maxmemory-policy", "allkeys-lru")
+        assert r.config_get("maxmemory*") == {"maxmemory": "0",
+                                             "maxmemory-policy": "allkeys-lru"}
+        with pytest.raises(redis.ResponseError, match="CONFIG SET failed"):
+            r.config_set("maxmemory", "lots")
+        with pytest.raises(redis.ResponseError, match="Unknown option"):
+            r.config_set("appendfsync", "always")
     finally:
         d.stop()
     bad = Cairnd(tmp_path / "data2", resp=True, extra_args=["--maxmemory", "lots"])

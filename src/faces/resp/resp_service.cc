@@ -656,8 +656,8 @@ Reply RespService::Config(const std::vector<std::string>& argv) {
         {"appendonly", options_.save && options_.appendonly ? "yes" : "no"},
         {"appendfsync", options_.appendfsync},
         {"save", ""},
-        {"maxmemory", std::to_string(options_.maxmemory)},
-        {"maxmemory-policy", options_.maxmemory_policy},
+        {"maxmemory", std::to_string(store_->maxmemory())},
+        {"maxmemory-policy", kv::EvictionPolicyName(store_->eviction())},
         {"timeout", "0"}};
     std::vector<Reply> out;
     for (size_t i = 2; i < argv.size(); ++i) {
@@ -670,9 +670,29 @@ Reply RespService::Config(const std::vector<std::string>& argv) {
     }
     return Reply::Map(std::move(out));
   }
-  if (sub == "set" && argv.size() >= 4) {
-    return Reply::Error("ERR Unknown option or number of arguments for CONFIG SET - '" + argv[2] +
-                        "' (cairn takes its settings from its config file)");
+  if (sub == "set" && argv.size() >= 4 && argv.size() % 2 == 0) {
+    // Settable at run time: maxmemory and maxmemory-policy (the rest come from cairnd's config).
+    // Every pair is checked before any is applied, as Redis does.
+    uint64_t maxmemory = store_->maxmemory();
+    kv::EvictionPolicy policy = store_->eviction();
+    for (size_t i = 2; i + 1 < argv.size(); i += 2) {
+      std::string name = Lower(argv[i]);
+      bool ok = true;
+      if (name == "maxmemory") {
+        ok = kv::ParseMemorySize(argv[i + 1], &maxmemory);
+      } else if (name == "maxmemory-policy") {
+        ok = kv::ParseEvictionPolicy(argv[i + 1], &policy);
+      } else {
+        return Reply::Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                            argv[i] + "'");
+      }
+      if (!ok) {
+        return Reply::Error("ERR CONFIG SET failed (possibly related to argument '" + argv[i] +
+                            "') - argument couldn't be parsed into an integer or enum value");
+      }
+    }
+    store_->SetMemoryLimit(maxmemory, policy);
+    return Reply::Ok();
   }
   if (sub == "resetstat" && argv.size() == 2) return Reply::Ok();
   return Reply::Error("ERR unknown subcommand '" + argv[1] + "'. Try CONFIG HELP.");

@@ -210,6 +210,7 @@ KvStore::KvStore(const KvOptions& options) : options_(options) {
   unsigned pow2 = 1;
   while (pow2 < n) pow2 <<= 1;
   options_.shards = pow2;
+  SetMemoryLimit(options_.maxmemory, options_.eviction);
   for (int d = 0; d < std::max(1, options_.databases); ++d) {
     auto db = std::make_unique<Db>();
     for (unsigned i = 0; i < pow2; ++i) db->shards.push_back(std::make_unique<Shard>());
@@ -224,6 +225,54 @@ KvStore::KvStore(const KvOptions& options) : options_(options) {
 }
 
 KvStore::~KvStore() = default;
+
+void KvStore::SetMemoryLimit(uint64_t maxmemory, EvictionPolicy eviction) {
+  maxmemory_.store(maxmemory);
+  eviction_.store(eviction);
+}
+
+bool ParseMemorySize(std::string_view s, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+  if (digits == 0 || digits > 15) return false;
+  std::string_view unit = s.substr(digits);
+  uint64_t mult = unit.empty()                   ? 1
+                  : EqualsIgnoreCase(unit, "k")  ? 1000
+                  : EqualsIgnoreCase(unit, "kb") ? 1024
+                  : EqualsIgnoreCase(unit, "m")  ? 1000 * 1000
+                  : EqualsIgnoreCase(unit, "mb") ? 1024 * 1024
+                  : EqualsIgnoreCase(unit, "g")  ? 1000ull * 1000 * 1000
+                  : EqualsIgnoreCase(unit, "gb") ? 1024ull * 1024 * 1024
+                                                 : 0;
+  if (mult == 0) return false;
+  uint64_t n = 0;
+  std::from_chars(s.data(), s.data() + digits, n);
+  *out = n * mult;
+  return true;
+}
+
+bool ParseEvictionPolicy(std::string_view s, EvictionPolicy* out) {
+  for (EvictionPolicy p :
+       {EvictionPolicy::kNoEviction, EvictionPolicy::kAllKeysLru, EvictionPolicy::kVolatileTtl}) {
+    if (EqualsIgnoreCase(s, EvictionPolicyName(p))) {
+      *out = p;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* EvictionPolicyName(EvictionPolicy p) {
+  switch (p) {
+    case EvictionPolicy::kNoEviction:
+      return "noeviction";
+    case EvictionPolicy::kAllKeysLru:
+      return "allkeys-lru";
+    case EvictionPolicy::kVolatileTtl:
+      return "volatile-ttl";
+  }
+  return "noeviction";
+}
 
 int64_t KvStore::NowMs() const { return static_cast<int64_t>(options_.env->UnixMicros() / 1000); }
 
@@ -289,7 +338,7 @@ Reply KvStore::Execute(int db, Args argv) {
 Reply KvStore::Execute(int db, const CommandSpec& spec, Args argv) {
   if (!ArityOk(spec, argv.size())) return WrongArityError(spec.name);
   if (db < 0 || db >= databases()) return Reply::Error("ERR DB index is out of range");
-  if ((spec.flags & kDenyOom) && options_.maxmemory > 0 && !EvictIfNeeded(db)) {
+  if ((spec.flags & kDenyOom) && maxmemory() > 0 && !EvictIfNeeded(db)) {
     return Reply::Error("OOM command not allowed when used memory > 'maxmemory'.");
   }
   Db& d = *dbs_[static_cast<size_t>(db)];
@@ -476,18 +525,18 @@ uint64_t KvStore::keys_expired() const { return g_expired.load(); }
 uint64_t KvStore::keys_evicted() const { return g_evicted.load(); }
 
 bool KvStore::EvictIfNeeded(int db) {
-  if (used_memory() <= options_.maxmemory) return true;
-  if (options_.eviction == EvictionPolicy::kNoEviction) return false;
+  if (used_memory() <= maxmemory()) return true;
+  if (eviction() == EvictionPolicy::kNoEviction) return false;
   // Sample a few keys per shard and evict the best candidates until under the limit.
   Db& d = *dbs_[static_cast<size_t>(db)];
-  for (int round = 0; round < 64 && used_memory() > options_.maxmemory; ++round) {
+  for (int round = 0; round < 64 && used_memory() > maxmemory(); ++round) {
     bool evicted = false;
     for (auto& s : d.shards) {
       std::lock_guard<core::AdaptiveMutex> lock(s->mutex);
       auto best = s->map.end();
       int sampled = 0;
       for (auto it = s->map.begin(); it != s->map.end() && sampled < 5; ++it, ++sampled) {
-        if (options_.eviction == EvictionPolicy::kVolatileTtl) {
+        if (eviction() == EvictionPolicy::kVolatileTtl) {
           if (it->second.expire_at_ms == 0) continue;
           if (best == s->map.end() || it->second.expire_at_ms < best->second.expire_at_ms) {
             best = it;
@@ -504,7 +553,7 @@ bool KvStore::EvictIfNeeded(int db) {
     }
     if (!evicted) break;
   }
-  return used_memory() <= options_.maxmemory;
+  return used_memory() <= maxmemory();
 }
 
 void KvStore::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }

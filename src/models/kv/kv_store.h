@@ -13,6 +13,7 @@
 #ifndef CAIRN_MODELS_KV_KV_STORE_H_
 #define CAIRN_MODELS_KV_KV_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -203,6 +204,10 @@ class KvStore {
   size_t ExpireCycle(size_t budget);
   // Approximate bytes held by keys and values.
   uint64_t used_memory() const;
+  // The memory limit and what happens at it; changeable while serving (CONFIG SET).
+  void SetMemoryLimit(uint64_t maxmemory, EvictionPolicy eviction);
+  uint64_t maxmemory() const { return maxmemory_.load(std::memory_order_relaxed); }
+  EvictionPolicy eviction() const { return eviction_.load(std::memory_order_relaxed); }
   uint64_t keys_expired() const;
   uint64_t keys_evicted() const;
   int64_t NowMs() const;
@@ -251,6 +256,8 @@ class KvStore {
   std::vector<std::unique_ptr<Db>> dbs_;
   WriteObserver observer_;
   TransactionObserver txn_observer_;
+  std::atomic<uint64_t> maxmemory_{0};
+  std::atomic<EvictionPolicy> eviction_{EvictionPolicy::kNoEviction};
   KeyListener key_listener_;
 };
 
@@ -297,6 +304,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Redis's glob matching (KEYS, SCAN MATCH, PSUBSCRIBE): `*`, `?`, `[abc]`, `[^a]`, `[a-z]` and
 // `\x` escapes; `nocase` compares ASCII letters case-insensitively. Defined in key_commands.cc.
 bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase = false);
+// Redis's memory sizes: "4096", "100mb", "2gb" (k = 1000, kb = 1024, m, mb, g, gb; any case).
+bool ParseMemorySize(std::string_view s, uint64_t* out);
+// "noeviction", "allkeys-lru", "volatile-ttl" <-> EvictionPolicy.
+bool ParseEvictionPolicy(std::string_view s, EvictionPolicy* out);
+const char* EvictionPolicyName(EvictionPolicy p);
 
 }  // namespace cairn::kv
 
