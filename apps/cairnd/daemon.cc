@@ -1,6 +1,8 @@
 #include "apps/cairnd/daemon.h"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -308,6 +310,8 @@ Status Daemon::StartResp() {
   so.last_save_unix = [persistence] { return persistence->last_save_unix(); };
   so.persistence_error = [persistence] { return persistence->broken(); };
   so.commit = [persistence] { return persistence->Commit(); };
+  // SHUTDOWN stops cairnd the way SIGTERM does (main() waits for it with sigwait).
+  so.shutdown = [] { ::kill(::getpid(), SIGTERM); };
   so.appendfsync = options_.appendfsync;
   so.appendonly = po.log_writes;
   so.maxmemory = ko.maxmemory;

@@ -305,3 +305,20 @@ def test_100mb_value_accepted_or_refused_per_limit(tmp_path):
         assert r.config_get("proto-max-bulk-len") == {"proto-max-bulk-len": str(64 << 20)}
     finally:
         d.stop()
+
+
+def test_shutdown_stops_cleanly_and_loses_nothing(tmp_path):
+    d = Cairnd(tmp_path / "data", resp=True, extra_args=["--appendfsync", "no"]).start()
+    r = client(d)
+    r.set("before", "shutdown")
+    r.rpush("l", "a", "b")
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        r.execute_command("SHUTDOWN", "BOGUS")
+    r.shutdown()  # no reply: the connection closes and cairnd exits
+    assert d.proc.wait(timeout=20) == 0
+    d.start()
+    try:
+        r = client(d)
+        assert r.get("before") == b"shutdown" and r.lrange("l", 0, -1) == [b"a", b"b"]
+    finally:
+        d.stop()

@@ -323,6 +323,7 @@ RespService::Outcome RespService::Dispatch(Connection& c, std::vector<std::strin
   }
   Reply r = Execute(c, argv, &outcome);
   if (outcome == Outcome::kBlocked) return outcome;
+  if (outcome == Outcome::kCloseSilently) return Outcome::kClose;
   EncodeReply(r, c.version_, out);
   return outcome;
 }
@@ -463,7 +464,25 @@ Reply RespService::Execute(Connection& c, std::vector<std::string>& argv, Outcom
     return Reply::Status("Background saving started");
   }
   if (name == "shutdown") {
-    return Reply::Error("ERR SHUTDOWN is not supported; stop cairnd with SIGTERM");
+    // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: a clean stop (the log is committed and
+    // synced either way; SAVE also writes a snapshot first). On success there is no reply: the
+    // connection just closes, as with Redis.
+    for (size_t i = 1; i < argv.size(); ++i) {
+      std::string opt = Lower(argv[i]);
+      if (opt != "nosave" && opt != "save" && opt != "now" && opt != "force") {
+        return Reply::Error("ERR syntax error");
+      }
+    }
+    if (!options_.shutdown) return Reply::Error("ERR SHUTDOWN is not enabled on this server");
+    bool save = false;
+    for (size_t i = 1; i < argv.size(); ++i) save |= Lower(argv[i]) == "save";
+    if (save && options_.save) {
+      Status s = options_.save();
+      if (!s.ok()) return Reply::Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+    options_.shutdown();
+    *outcome = Outcome::kCloseSilently;
+    return Reply::Ok();
   }
   if (options_.persistence_error) {
     const kv::CommandSpec* spec = store_->registry().Find(name);

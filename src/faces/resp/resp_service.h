@@ -48,6 +48,8 @@ struct RespServiceOptions {
   // Makes the writes of the commands run so far durable per the fsync policy; the server calls
   // it before sending replies. Unset: writes need no commit.
   std::function<Status()> commit;
+  // SHUTDOWN: asks the process to stop cleanly (cairnd: as on SIGTERM). Unset: refused.
+  std::function<void()> shutdown;
   std::string appendfsync = "no";  // reported by CONFIG GET and INFO
   bool appendonly = true;          // reported by CONFIG GET and INFO
   uint64_t maxmemory = 0;          // reported by CONFIG GET (the store enforces it)
@@ -104,7 +106,7 @@ class RespService {
   std::shared_ptr<Connection> Connect(std::shared_ptr<Outbox> outbox, std::string remote);
   void Disconnect(const std::shared_ptr<Connection>& c);
 
-  enum class Outcome { kDone, kBlocked, kClose };
+  enum class Outcome { kDone, kBlocked, kClose, kCloseSilently /* internal: no reply */ };
   // Runs one command and appends its reply to `out`. kBlocked: a blocking command found nothing
   // yet (nothing was appended); call again later, or BlockedTimeout() once its time is up.
   // kClose: the reply is appended and the connection must be closed (QUIT).
