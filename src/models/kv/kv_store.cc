@@ -144,26 +144,16 @@ void Value::Assign(std::string s) {
   coll_.reset();
   type_ = Type::kString;
 }
-void Value::Assign(StringMap h) {
+template <typename T>
+void Value::AssignCollection(T c, Type type) {
   str_ = SmallString();
-  coll_ = std::make_unique<Collection>(Collection{std::move(h)});
-  type_ = Type::kHash;
+  coll_ = std::make_unique<Collection>(Collection{std::move(c)});
+  type_ = type;
 }
-void Value::Assign(List l) {
-  str_ = SmallString();
-  coll_ = std::make_unique<Collection>(Collection{std::move(l)});
-  type_ = Type::kList;
-}
-void Value::Assign(StringSet s) {
-  str_ = SmallString();
-  coll_ = std::make_unique<Collection>(Collection{std::move(s)});
-  type_ = Type::kSet;
-}
-void Value::Assign(ZSet z) {
-  str_ = SmallString();
-  coll_ = std::make_unique<Collection>(Collection{std::move(z)});
-  type_ = Type::kZSet;
-}
+void Value::Assign(StringMap h) { AssignCollection(std::move(h), Type::kHash); }
+void Value::Assign(List l) { AssignCollection(std::move(l), Type::kList); }
+void Value::Assign(StringSet s) { AssignCollection(std::move(s), Type::kSet); }
+void Value::Assign(ZSet z) { AssignCollection(std::move(z), Type::kZSet); }
 
 bool Value::empty_collection() const {
   switch (type_) {

@@ -101,6 +101,8 @@ class Value {
   struct Collection {
     std::variant<StringMap, List, StringSet, ZSet> data;
   };
+  template <typename T>
+  void AssignCollection(T c, Type type);
   SmallString str_;
   std::unique_ptr<Collection> coll_;
 
