@@ -6,18 +6,14 @@
 #include <vector>
 
 #include "core/env/env.h"
+#include "models/kv/internal/test_util.h"
 #include "models/kv/kv_store.h"
 
 namespace cairn::kv {
 namespace {
 
 // An Env whose wall clock the test sets, so TTLs need no sleeping.
-class ClockEnv : public core::EnvWrapper {
- public:
-  ClockEnv() : core::EnvWrapper(core::Env::Default()) {}
-  uint64_t UnixMicros() override { return now_ms * 1000; }
-  uint64_t now_ms = 1'700'000'000'000;
-};
+using internal::ClockEnv;
 
 class KeyCommandsTest : public ::testing::Test {
  protected:

@@ -2,15 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "models/kv/internal/test_util.h"
+
 namespace cairn::kv {
 namespace {
 
-class TestClock : public core::EnvWrapper {
- public:
-  TestClock() : core::EnvWrapper(core::Env::Default()) {}
-  uint64_t UnixMicros() override { return now_ms * 1000; }
-  uint64_t now_ms = 1'700'000'000'000;
-};
+using TestClock = internal::ClockEnv;
 
 TEST(KvStoreTest, ActiveExpirySweepsTheWholeKeyspaceInSlices) {
   TestClock clock;

@@ -16,6 +16,14 @@
 
 namespace cairn::kv::internal {
 
+// An Env whose clock stands still until a test moves `now_ms` (TTL tests).
+class ClockEnv : public core::EnvWrapper {
+ public:
+  ClockEnv() : core::EnvWrapper(core::Env::Default()) {}
+  uint64_t UnixMicros() override { return now_ms * 1000; }
+  uint64_t now_ms = 1'700'000'000'000;
+};
+
 // Renders `r`: (nil), (nil-array), +status, -error, :int, bulk as is, [a,b] for arrays,
 // {k=v,...} for maps, ~[a,b] for sets.
 inline std::string Show(const Reply& r) {
