@@ -62,6 +62,8 @@ void Daemon::RegisterApiRoutes(net::HttpRouter* router) {
         ->Set(static_cast<double>(env_->NowMicros() - start_micros_) / 1e6);
     resp->Set(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.RenderPrometheus());
   });
+  session_api_ = std::make_unique<SessionApi>(env_);
+  session_api_->RegisterRoutes(router);
 }
 
 Status Daemon::StartApi() {
@@ -337,6 +339,7 @@ Status Daemon::StartResp() {
 Status Daemon::StartSessionRpc() {
   if (options_.rpc_port == 0) {
     spdlog::info("session-rpc: disabled (port 0)");
+    if (session_api_) session_api_->Disable();
     return Status();
   }
   CAIRN_ASSIGN_OR_RETURN(mailbox_, mailbox::Mailbox::Open(mailbox::MailboxOptions{
@@ -391,6 +394,20 @@ Status Daemon::StartSessionRpc() {
                                           }));
   if (options_.rpc_sweep_interval > 0) {
     mailbox_sweep_thread_ = std::thread([this] { MailboxSweepLoop(); });
+  }
+  if (session_api_) {
+    SessionNodeInfo info;
+    info.bind = options_.bind;
+    info.rpc_port = rpc_server_->port();
+    info.public_ip = eo.address.ip;
+    info.rpc_threads = threads;
+    info.sweep_interval_s = options_.rpc_sweep_interval;
+    info.pubkey_ed25519 = node_identity_->PublicKeyHex();
+    info.pubkey_x25519 = node_identity_->X25519Hex();
+    info.snode_address = node_identity_->SnodeAddress();
+    info.key_file = key_path;
+    mailbox::Mailbox* box = mailbox_.get();
+    session_api_->Enable(std::move(info), [box] { return box->Stats(); });
   }
   spdlog::info("session-rpc: POST http://{}:{}{} ({} threads, expired messages swept every {} s)",
                options_.bind, rpc_server_->port(), session_rpc::kStorageRpcPath, threads,

@@ -6,7 +6,8 @@
 // The mailbox model uses the engine's metadata too and the Session storage RPC face serves it on
 // rpc_port (its own runtime, since its handlers block on synced writes), with the node's Ed25519
 // identity in DATA_DIR/session/node-ed25519.key (generated on first start) and a thread that
-// reclaims expired messages every rpc_sweep_interval seconds.
+// reclaims expired messages every rpc_sweep_interval seconds. The API port also serves
+// read-only Session routes (/api/v1/session/info and /stats, session_api.h).
 //
 // Thread safety: Open/Run/Shutdown from main(); Shutdown may also be called from a signal-handling
 // thread.
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "apps/cairnd/options.h"
+#include "apps/cairnd/session_api.h"
 #include "core/env/env.h"
 #include "core/metrics.h"
 #include "engine/chunk_store.h"
@@ -78,6 +80,7 @@ class Daemon {
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<net::HttpRouter> api_router_;
   std::unique_ptr<net::HttpServer> api_server_;
+  std::unique_ptr<SessionApi> session_api_;  // its routes are on api_router_
   std::unique_ptr<engine::ChunkStore> chunks_;
   std::unique_ptr<objects::ObjectStore> objects_;
   std::optional<objects::AccessTokenKey> access_tokens_;

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "net/http_client.h"
 
 namespace cairn::cairnd {
 namespace {
@@ -45,6 +48,61 @@ TEST(DaemonTest, DataDirThatIsAFileIsUnusable) {
   Status s = d.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("data directory /file is unusable"), std::string_view::npos) << s;
+}
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The API port's Session routes describe the running face (or say it is off).
+TEST(DaemonTest, SessionApiOnTheApiPort) {
+  using json = nlohmann::json;
+  core::Env* env = core::Env::Default();
+  std::string dir = ::testing::TempDir() + "cairn-daemon-api-test-" + std::to_string(::getpid());
+  DaemonOptions o = TestOptions(dir);
+  o.api_port = FreePort();
+  o.rpc_port = FreePort();
+  const std::string api = "http://127.0.0.1:" + std::to_string(o.api_port);
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    auto info = net::HttpGet(api + "/api/v1/session/info");
+    ASSERT_TRUE(info.ok()) << info.status();
+    ASSERT_EQ(info->status, 200) << info->body;
+    json j = json::parse(info->body);
+    EXPECT_EQ(j["enabled"], true);
+    EXPECT_EQ(j["rpc_port"], o.rpc_port);
+    EXPECT_EQ(j["key_file"], dir + "/session/node-ed25519.key");
+    auto key = core::ReadFileToString(env, dir + "/session/node-ed25519.key");
+    ASSERT_TRUE(key.ok()) << key.status();
+    EXPECT_EQ(j["pubkey_ed25519"], key->substr(64, 64));  // the public half of seed || pubkey
+    auto stats = net::HttpGet(api + "/api/v1/session/stats");
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    ASSERT_EQ(stats->status, 200) << stats->body;
+    EXPECT_EQ(json::parse(stats->body)["messages"], 0);
+  }
+  o.rpc_port = 0;
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    auto info = net::HttpGet(api + "/api/v1/session/info");
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(json::parse(info->body)["enabled"], false);
+    auto stats = net::HttpGet(api + "/api/v1/session/stats");
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->status, 404);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // The Session RPC face: opens the mailbox, serves on its port, keeps its node key across restarts.

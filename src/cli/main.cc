@@ -1,5 +1,5 @@
-// cairn: the command-line tool. Subcommands: hash, scrub, url, verify, version (more arrive with
-// their faces).
+// cairn: the command-line tool. Subcommands: hash, scrub, session, url, verify, version (more
+// arrive with their faces).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +7,7 @@
 
 #include "cli/hash_command.h"
 #include "cli/scrub_command.h"
+#include "cli/session_command.h"
 #include "cli/url_command.h"
 #include "cli/verify_command.h"
 #include "core/blake3.h"
@@ -56,6 +57,25 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   url_create->add_option("--endpoint", url.endpoint, "cairnd S3 endpoint")->capture_default_str();
 
+  cli::SessionCliOptions session;
+  CLI::App* session_cmd =
+      app.add_subcommand("session", "a running cairnd's Session storage RPC, through its API port");
+  session_cmd->require_subcommand(1);
+  CLI::App* session_info = session_cmd->add_subcommand(
+      "info", "node keys, RPC port and URL, versions (GET /api/v1/session/info)");
+  CLI::App* session_stats = session_cmd->add_subcommand(
+      "stats",
+      "accounts, messages and bytes per namespace; cairnd scans every message "
+      "(GET /api/v1/session/stats)");
+  for (CLI::App* sub : {session_info, session_stats}) {
+    sub->add_option("--api", session.api, "cairnd's API endpoint (api_port)")
+        ->capture_default_str();
+    sub->add_flag("--json", session.json, "print the JSON document as served");
+    sub->add_option("--timeout", session.timeout_s, "seconds to wait for the answer")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
+  }
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -68,6 +88,12 @@ int main(int argc, char** argv) {
   if (scrub_cmd->parsed()) {
     if (const char* key = std::getenv("CAIRN_MASTER_KEY")) scrub.master_key_hex = key;
     return cli::RunScrub(scrub, core::Env::Default(), stdout);
+  }
+  if (session_info->parsed()) {
+    return cli::RunSession(cli::SessionView::kInfo, session, stdout, stderr);
+  }
+  if (session_stats->parsed()) {
+    return cli::RunSession(cli::SessionView::kStats, session, stdout, stderr);
   }
   if (url_create->parsed()) return cli::RunUrlCreate(url, core::Env::Default(), stdout);
   if (verify_cmd->parsed()) return cli::RunVerify(verify, core::Env::Default(), stdout);
