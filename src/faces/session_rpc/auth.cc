@@ -3,8 +3,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <mutex>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 
 namespace cairn::session_rpc {
@@ -362,6 +365,47 @@ Result<Ed25519PublicKey> Ed25519ToX25519(const Ed25519PublicKey& ed25519) {
   return x25519;
 }
 
+namespace {
+
+// Ed25519ToX25519 costs about as much as the signature check itself (libsodium checks the point
+// fully), and a Session client sends the same pubkey_ed25519 with every request: keep recent
+// conversions. Sharded, each shard bounded (emptied when full).
+class X25519Cache {
+ public:
+  Result<Ed25519PublicKey> Convert(const Ed25519PublicKey& ed25519) {
+    Shard& s = shards_[ed25519[0] % kShards];
+    {
+      std::lock_guard<std::mutex> lock(s.mutex);
+      auto it = s.map.find(ed25519);
+      if (it != s.map.end()) return it->second;
+    }
+    Result<Ed25519PublicKey> x = Ed25519ToX25519(ed25519);
+    if (!x.ok()) return x;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (s.map.size() >= kPerShard) s.map.clear();
+    s.map.emplace(ed25519, *x);
+    return x;
+  }
+
+ private:
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kPerShard = 8192;
+  struct KeyHash {
+    size_t operator()(const Ed25519PublicKey& k) const {
+      size_t h;
+      std::memcpy(&h, k.data() + 1, sizeof(h));
+      return h;
+    }
+  };
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<Ed25519PublicKey, Ed25519PublicKey, KeyHash> map;
+  };
+  Shard shards_[kShards];
+};
+
+}  // namespace
+
 bool VerifyRequestSignature(const AccountId& account, const RequestAuth& auth,
                             std::string_view signed_bytes, uint8_t required_flags,
                             bool skip_revocation_check, const RevocationList* revocations) {
@@ -369,7 +413,8 @@ bool VerifyRequestSignature(const AccountId& account, const RequestAuth& auth,
   Ed25519PublicKey key = account.key;
   if (account.prefix == 0x05 && auth.pubkey_ed25519) {
     // The Ed25519 key must be the one the Session ID (an X25519 key) was derived from.
-    Result<Ed25519PublicKey> x = Ed25519ToX25519(*auth.pubkey_ed25519);
+    static X25519Cache cache;
+    Result<Ed25519PublicKey> x = cache.Convert(*auth.pubkey_ed25519);
     if (!x.ok() || *x != account.key) return false;
     key = *auth.pubkey_ed25519;
   }
