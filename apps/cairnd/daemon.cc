@@ -11,12 +11,69 @@
 #include <thread>
 
 #include "core/config.h"
+#include "net/tls.h"
 
 namespace cairn::cairnd {
 
 namespace {
 constexpr const char* kLockFile = "LOCK";
 constexpr const char* kPlainText = "text/plain; charset=utf-8";
+
+// rpc_tls_cert and rpc_tls_key come together, and exclude rpc_tls_self_signed = yes.
+Status CheckRpcTlsOptions(const DaemonOptions& o) {
+  if (o.rpc_tls_self_signed != "yes" && o.rpc_tls_self_signed != "no") {
+    return InvalidArgumentError("rpc_tls_self_signed must be yes or no, not '" +
+                                o.rpc_tls_self_signed + "'");
+  }
+  if (o.rpc_tls_cert.empty() != o.rpc_tls_key.empty()) {
+    return InvalidArgumentError("rpc_tls_cert and rpc_tls_key must be set together");
+  }
+  if (!o.rpc_tls_cert.empty() && o.rpc_tls_self_signed == "yes") {
+    return InvalidArgumentError(
+        "rpc_tls_cert / rpc_tls_key and rpc_tls_self_signed = yes exclude each other");
+  }
+  return Status();
+}
+
+struct RpcTls {
+  std::optional<net::TlsCredentials> credentials;  // nullopt: plain HTTP
+  std::string fingerprint;                         // the certificate's SHA-256
+};
+
+// The Session RPC port's TLS: the configured files, or the self-signed pair in `session_dir`
+// (for localhost and the announced IP; clients do not verify it, §1.1), or none. Logs which,
+// with the certificate's fingerprint.
+Result<RpcTls> RpcTlsCredentials(const DaemonOptions& o, core::Env* env,
+                                 const std::string& session_dir, const std::string& public_ip) {
+  net::TlsCredentials creds;
+  std::string origin;
+  if (!o.rpc_tls_cert.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(creds, net::LoadTlsCredentials(env, o.rpc_tls_cert, o.rpc_tls_key));
+    origin = "certificate " + o.rpc_tls_cert + " (key " + o.rpc_tls_key + ")";
+  } else if (o.rpc_tls_self_signed == "yes") {
+    const std::string cert = core::JoinPath(session_dir, "tls-cert.pem");
+    const std::string key = core::JoinPath(session_dir, "tls-key.pem");
+    net::SelfSignedOptions so;
+    so.common_name = "cairn session storage";
+    if (std::find(so.hosts.begin(), so.hosts.end(), public_ip) == so.hosts.end()) {
+      so.hosts.push_back(public_ip);
+    }
+    bool created = false;
+    CAIRN_ASSIGN_OR_RETURN(creds, net::LoadOrCreateSelfSigned(env, cert, key, so, &created));
+    origin = std::string("self-signed certificate ") + (created ? "generated into " : "from ") +
+             cert + " (key " + key + ")";
+  } else {
+    spdlog::info(
+        "session-rpc: plain HTTP (for HTTPS set rpc_tls_cert and rpc_tls_key, or "
+        "rpc_tls_self_signed yes)");
+    return RpcTls{};
+  }
+  RpcTls tls;
+  CAIRN_ASSIGN_OR_RETURN(tls.fingerprint, net::CertificateFingerprintSha256(creds.certificate_pem));
+  spdlog::info("session-rpc: HTTPS only, {}, SHA-256 {}", origin, tls.fingerprint);
+  tls.credentials = std::move(creds);
+  return tls;
+}
 }  // namespace
 
 Daemon::Daemon(DaemonOptions options, core::Env* env) : options_(std::move(options)), env_(env) {}
@@ -342,6 +399,7 @@ Status Daemon::StartSessionRpc() {
     if (session_api_) session_api_->Disable();
     return Status();
   }
+  CAIRN_RETURN_IF_ERROR(CheckRpcTlsOptions(options_));
   CAIRN_ASSIGN_OR_RETURN(mailbox_, mailbox::Mailbox::Open(mailbox::MailboxOptions{
                                        .env = env_, .metadata = chunks_->metadata()}));
   // The node's Ed25519 identity: signs per-node results, announced by get_swarm.
@@ -386,6 +444,8 @@ Status Daemon::StartSessionRpc() {
   // The face answers oversized bodies itself (413 "Request body too large", §1.1); the server's
   // own bound must not get there first.
   http.max_body_bytes = std::numeric_limits<uint64_t>::max();
+  CAIRN_ASSIGN_OR_RETURN(RpcTls tls, RpcTlsCredentials(options_, env_, session_dir, eo.address.ip));
+  http.tls = std::move(tls.credentials);
   session_rpc::SessionRpcFace* face = rpc_face_.get();
   CAIRN_ASSIGN_OR_RETURN(rpc_server_, net::HttpServer::StartStreaming(
                                           rpc_runtime_.get(), http,
@@ -406,12 +466,14 @@ Status Daemon::StartSessionRpc() {
     info.pubkey_x25519 = node_identity_->X25519Hex();
     info.snode_address = node_identity_->SnodeAddress();
     info.key_file = key_path;
+    info.tls = rpc_server_->tls();
+    info.tls_cert_sha256 = tls.fingerprint;
     mailbox::Mailbox* box = mailbox_.get();
     session_api_->Enable(std::move(info), [box] { return box->Stats(); });
   }
-  spdlog::info("session-rpc: POST http://{}:{}{} ({} threads, expired messages swept every {} s)",
-               options_.bind, rpc_server_->port(), session_rpc::kStorageRpcPath, threads,
-               options_.rpc_sweep_interval);
+  spdlog::info("session-rpc: POST {}://{}:{}{} ({} threads, expired messages swept every {} s)",
+               rpc_server_->tls() ? "https" : "http", options_.bind, rpc_server_->port(),
+               session_rpc::kStorageRpcPath, threads, options_.rpc_sweep_interval);
   return Status();
 }
 

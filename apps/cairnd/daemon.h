@@ -6,7 +6,9 @@
 // The mailbox model uses the engine's metadata too and the Session storage RPC face serves it on
 // rpc_port (its own runtime, since its handlers block on synced writes), with the node's Ed25519
 // identity in DATA_DIR/session/node-ed25519.key (generated on first start) and a thread that
-// reclaims expired messages every rpc_sweep_interval seconds. The API port also serves
+// reclaims expired messages every rpc_sweep_interval seconds; the port speaks HTTPS only when
+// rpc_tls_cert / rpc_tls_key or rpc_tls_self_signed (DATA_DIR/session/tls-{cert,key}.pem,
+// generated on first start) are set, plain HTTP otherwise. The API port also serves
 // read-only Session routes (/api/v1/session/info and /stats, session_api.h).
 //
 // Thread safety: Open/Run/Shutdown from main(); Shutdown may also be called from a signal-handling

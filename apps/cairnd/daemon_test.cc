@@ -8,8 +8,10 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "net/http_client.h"
+#include "net/tls.h"
 
 namespace cairn::cairnd {
 namespace {
@@ -138,6 +140,90 @@ TEST(DaemonTest, SessionRpcKeepsItsNodeKey) {
     Status s = d.Start();
     ASSERT_TRUE(s.ok()) << s;
     EXPECT_EQ(core::ReadFileToString(env, key_path).value_or(""), first_key);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// TLS on the Session RPC port: the option rules, and a self-signed pair made once and kept.
+TEST(DaemonTest, SessionRpcSelfSignedTls) {
+  using json = nlohmann::json;
+  core::Env* env = core::Env::Default();
+  std::string dir = ::testing::TempDir() + "cairn-daemon-tls-test-" + std::to_string(::getpid());
+  DaemonOptions o = TestOptions(dir);
+  o.api_port = FreePort();
+  o.rpc_port = FreePort();
+  for (auto [cert, key, self_signed, text] :
+       {std::tuple{"", "", "maybe", "rpc_tls_self_signed must be yes or no, not 'maybe'"},
+        std::tuple{"/c.pem", "", "no", "rpc_tls_cert and rpc_tls_key must be set together"},
+        std::tuple{"/c.pem", "/k.pem", "yes", "exclude each other"}}) {
+    DaemonOptions bad = o;
+    bad.rpc_tls_cert = cert;
+    bad.rpc_tls_key = key;
+    bad.rpc_tls_self_signed = self_signed;
+    Daemon d(bad, env);
+    Status s = d.Start();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find(text), std::string_view::npos) << s;
+  }
+  {
+    DaemonOptions missing = o;
+    missing.rpc_tls_cert = dir + "/nope-cert.pem";
+    missing.rpc_tls_key = dir + "/nope-key.pem";
+    Daemon d(missing, env);
+    EXPECT_EQ(d.Start().code(), StatusCode::kNotFound);
+  }
+
+  o.rpc_tls_self_signed = "yes";
+  const std::string cert_path = dir + "/session/tls-cert.pem";
+  const std::string api = "http://127.0.0.1:" + std::to_string(o.api_port);
+  std::string first_cert;
+  json first_info;
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    auto cert = core::ReadFileToString(env, cert_path);
+    ASSERT_TRUE(cert.ok()) << cert.status();
+    first_cert = *cert;
+    EXPECT_TRUE(env->FileExists(dir + "/session/tls-key.pem"));
+    auto info = net::HttpGet(api + "/api/v1/session/info");
+    ASSERT_TRUE(info.ok()) << info.status();
+    first_info = json::parse(info->body);
+    EXPECT_EQ(first_info["tls"], true);
+    EXPECT_EQ(first_info["rpc_url"],
+              "https://127.0.0.1:" + std::to_string(o.rpc_port) + "/storage_rpc/v1");
+    EXPECT_EQ(first_info["tls_cert_sha256"], net::CertificateFingerprintSha256(*cert).value());
+  }
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(core::ReadFileToString(env, cert_path).value_or(""), first_cert);
+    auto info = net::HttpGet(api + "/api/v1/session/info");
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(json::parse(info->body)["tls_cert_sha256"], first_info["tls_cert_sha256"]);
+  }
+  // The same pair as configured files; without any TLS setting the port is plain again.
+  o.rpc_tls_self_signed = "no";
+  o.rpc_tls_cert = cert_path;
+  o.rpc_tls_key = dir + "/session/tls-key.pem";
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    auto info = net::HttpGet(api + "/api/v1/session/info");
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(json::parse(info->body)["tls_cert_sha256"], first_info["tls_cert_sha256"]);
+  }
+  o.rpc_tls_cert = o.rpc_tls_key = "";
+  {
+    Daemon d(o, env);
+    Status s = d.Start();
+    ASSERT_TRUE(s.ok()) << s;
+    auto info = net::HttpGet(api + "/api/v1/session/info");
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(json::parse(info->body)["tls"], false);
+    EXPECT_EQ(json::parse(info->body)["tls_cert_sha256"], "");
   }
   std::filesystem::remove_all(dir);
 }

@@ -56,6 +56,9 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"rpc_threads", Setting::kCount, nullptr, nullptr, &o->rpc_threads},
       {"rpc_public_ip", Setting::kString, &o->rpc_public_ip},
       {"rpc_sweep_interval", Setting::kCount, nullptr, nullptr, &o->rpc_sweep_interval, 3600},
+      {"rpc_tls_cert", Setting::kString, &o->rpc_tls_cert},
+      {"rpc_tls_key", Setting::kString, &o->rpc_tls_key},
+      {"rpc_tls_self_signed", Setting::kString, &o->rpc_tls_self_signed},
   };
 }
 

@@ -60,6 +60,13 @@ struct DaemonOptions {
   unsigned rpc_threads = 0;
   std::string rpc_public_ip;
   unsigned rpc_sweep_interval = 10;
+  // TLS on rpc_port (upstream serves HTTPS only; Session clients do not verify the certificate).
+  // A certificate chain and key (PEM files), or "yes" for a self-signed pair generated into
+  // DATA_DIR/session/tls-{cert,key}.pem on first start and reused afterwards. With either, the
+  // port speaks HTTPS only; with neither, plain HTTP.
+  std::string rpc_tls_cert;
+  std::string rpc_tls_key;
+  std::string rpc_tls_self_signed = "no";
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

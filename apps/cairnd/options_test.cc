@@ -71,6 +71,21 @@ TEST_F(OptionsTest, ErrorsNameTheirSource) {
   EXPECT_EQ(Resolve({"--no-such-flag"}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(OptionsTest, RpcTlsSettings) {
+  auto defaults = Resolve({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->rpc_tls_cert, "");
+  EXPECT_EQ(defaults->rpc_tls_key, "");
+  EXPECT_EQ(defaults->rpc_tls_self_signed, "no");
+  WriteConfig("rpc_tls_cert = \"/etc/cairn/cert.pem\"\n");
+  vars_["CAIRN_RPC_TLS_KEY"] = "/etc/cairn/key.pem";
+  auto o = Resolve({"--config", "/c.toml", "--rpc-tls-self-signed", "yes"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->rpc_tls_cert, "/etc/cairn/cert.pem");
+  EXPECT_EQ(o->rpc_tls_key, "/etc/cairn/key.pem");
+  EXPECT_EQ(o->rpc_tls_self_signed, "yes");
+}
+
 TEST_F(OptionsTest, HelpExits) {
   testing::internal::CaptureStdout();
   auto o = Resolve({"--help"});

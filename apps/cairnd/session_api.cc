@@ -35,8 +35,8 @@ std::string SessionApi::InfoJson(const SessionNodeInfo* info) {
                                : "[" + info->public_ip + "]";
   j["bind"] = info->bind;
   j["rpc_port"] = info->rpc_port;
-  j["rpc_url"] = "http://" + host + ":" + std::to_string(info->rpc_port) +
-                 std::string(session_rpc::kStorageRpcPath);
+  j["rpc_url"] = std::string(info->tls ? "https://" : "http://") + host + ":" +
+                 std::to_string(info->rpc_port) + std::string(session_rpc::kStorageRpcPath);
   j["public_ip"] = info->public_ip;
   j["rpc_threads"] = info->rpc_threads;
   j["sweep_interval_s"] = info->sweep_interval_s;
@@ -47,6 +47,8 @@ std::string SessionApi::InfoJson(const SessionNodeInfo* info) {
   j["pubkey_x25519"] = info->pubkey_x25519;
   j["snode_address"] = info->snode_address;
   j["key_file"] = info->key_file;
+  j["tls"] = info->tls;
+  j["tls_cert_sha256"] = info->tls_cert_sha256;
   return j.dump();
 }
 

@@ -2,7 +2,8 @@
 // /metrics), for operators and `cairn session info|stats`:
 //
 //   GET /api/v1/session/info   this node: cairnd's version, the Session RPC port, bind address,
-//                              URL and threads, the sweep interval, the storage server version and
+//                              URL (https:// with TLS, and the certificate's fingerprint) and
+//                              threads, the sweep interval, the storage server version and
 //                              hardfork the face reports, the node's Ed25519 key, its X25519 form
 //                              and .snode address, the key file.
 //   GET /api/v1/session/stats  Mailbox::Stats(): accounts, messages and data bytes per namespace
@@ -47,6 +48,8 @@ struct SessionNodeInfo {
   std::string pubkey_x25519;      // 64 hex digits
   std::string snode_address;      // z-base-32 of the Ed25519 key + ".snode"
   std::string key_file;
+  bool tls = false;             // the port speaks HTTPS (rpc_url is https://)
+  std::string tls_cert_sha256;  // the certificate's SHA-256 fingerprint when tls
 };
 
 using MailboxStatsFn = std::function<Result<mailbox::MailboxStats>()>;

@@ -92,11 +92,21 @@ TEST_F(SessionApiTest, InfoDescribesTheNode) {
   EXPECT_EQ(j["pubkey_x25519"], std::string(64, 'b'));
   EXPECT_EQ(j["snode_address"], "yyyy.snode");
   EXPECT_EQ(j["key_file"], "/data/session/node-ed25519.key");
+  EXPECT_EQ(j["tls"], false);
+  EXPECT_EQ(j["tls_cert_sha256"], "");
 
   SessionNodeInfo v6 = SampleInfo();
   v6.public_ip = "2001:db8::1";
   EXPECT_EQ(json::parse(SessionApi::InfoJson(&v6))["rpc_url"],
             "http://[2001:db8::1]:22021/storage_rpc/v1");
+
+  SessionNodeInfo tls = SampleInfo();
+  tls.tls = true;
+  tls.tls_cert_sha256 = "AB:CD";
+  json t = json::parse(SessionApi::InfoJson(&tls));
+  EXPECT_EQ(t["rpc_url"], "https://203.0.113.7:22021/storage_rpc/v1");
+  EXPECT_EQ(t["tls"], true);
+  EXPECT_EQ(t["tls_cert_sha256"], "AB:CD");
 }
 
 TEST_F(SessionApiTest, StatsPerNamespaceAndTotals) {

@@ -6,12 +6,16 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <future>
+#include <type_traits>
 
 namespace cairn::net {
 
@@ -21,6 +25,13 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
+// A connection is served on either stream; Serve() and its helpers are templates over the two,
+// so the plain instantiation is exactly the code it was before TLS existed.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <typename Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // Bodies move in pieces of this size: each socket operation arms the idle timer (a timerfd
 // syscall), so larger pieces mean fewer syscalls per byte.
@@ -37,6 +48,8 @@ struct HttpServer::State {
   uint16_t port = 0;
   std::atomic<bool> stopped{false};
   core::Histogram* latency = nullptr;
+  std::unique_ptr<asio::ssl::context> tls_context;  // null: plain HTTP
+  core::Counter* tls_handshake_failures = nullptr;
 };
 
 namespace {
@@ -103,35 +116,52 @@ void CopyHeaders(const HttpResponse& resp, Message* msg) {
 // Lingering close: the client may still be sending a body we did not read. Closing with unread
 // input makes the kernel send RST, which can destroy our response before the client reads it,
 // so half-close and drain (bounded in bytes and time) first.
-asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+// Over TLS, a close_notify goes first (the shutdown ends at the peer's own close_notify, its close,
+// application data it still sends, or the deadline); what follows is drained undecrypted.
+template <typename Stream>
+asio::awaitable<void> LingeringClose(Stream& stream) {
+  beast::tcp_stream& tcp_stream = beast::get_lowest_layer(stream);
+  if constexpr (kIsTls<Stream>) {
+    tcp_stream.expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(kTuple);
+  }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(std::chrono::seconds(2));
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcp_stream.expires_after(std::chrono::seconds(2));
   std::unique_ptr<char[]> sink(new char[64 * 1024]);
   for (size_t drained = 0; drained < (64u << 20);) {
-    auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink.get(), 64 * 1024), kTuple);
+    auto [rec, rn] =
+        co_await tcp_stream.async_read_some(asio::buffer(sink.get(), 64 * 1024), kTuple);
     if (rec) break;
     drained += rn;
   }
 }
 
+// Arms the connection's deadline (on the TCP stream under any TLS layer).
+template <typename Stream>
+void ExpiresAfter(Stream& stream, uint32_t seconds) {
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(seconds));
+}
+
 // Writes a short plain-text error and tells the caller to close the connection.
-asio::awaitable<void> SendError(beast::tcp_stream& stream, State* st, unsigned version, int status,
+template <typename Stream>
+asio::awaitable<void> SendError(Stream& stream, State* st, unsigned version, int status,
                                 std::string text) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.set(http::field::connection, "close");
   res.body() = std::move(text);
   res.prepare_payload();
-  stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+  ExpiresAfter(stream, st->options.idle_timeout_seconds);
   auto [ec, n] = co_await http::async_write(stream, res, kTuple);
   if (ec) co_return;
   co_await LingeringClose(stream);
 }
 
 // Streams resp.body_source; returns false when the connection must be closed.
-asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, State* st, unsigned version,
-                                    bool keep_alive, HttpResponse& resp) {
+template <typename Stream>
+asio::awaitable<bool> WriteStreamed(Stream& stream, State* st, unsigned version, bool keep_alive,
+                                    HttpResponse& resp) {
   http::response<http::buffer_body> res{static_cast<http::status>(resp.status), version};
   CopyHeaders(resp, &res);
   res.content_length(resp.content_length);
@@ -139,7 +169,7 @@ asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, State* st, unsign
   res.body().data = nullptr;
   res.body().more = true;
   http::response_serializer<http::buffer_body> sr{res};
-  stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+  ExpiresAfter(stream, st->options.idle_timeout_seconds);
   auto [hec, hn] = co_await http::async_write_header(stream, sr, kTuple);
   if (hec) co_return false;
   std::unique_ptr<uint8_t[]> chunk(new uint8_t[kStreamChunk]);
@@ -156,7 +186,7 @@ asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, State* st, unsign
     res.body().data = *n ? chunk.get() : nullptr;
     res.body().size = *n;
     res.body().more = *n != 0;
-    stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+    ExpiresAfter(stream, st->options.idle_timeout_seconds);
     auto [ec, w] = co_await http::async_write(stream, sr, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return false;
@@ -165,10 +195,12 @@ asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, State* st, unsign
   co_return sent == resp.content_length&& keep_alive;
 }
 
+// The peer is gone, or (TLS) the session cannot carry another byte: nothing to answer.
 bool IsConnectionEnd(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == beast::error::timeout ||
-         ec == asio::error::operation_aborted;
+         ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated ||
+         ec.category() == asio::error::get_ssl_category();
 }
 
 void SetInternalError(HttpResponse* response) {
@@ -176,16 +208,40 @@ void SetInternalError(HttpResponse* response) {
   response->Set(500, "text/plain; charset=utf-8", "internal error\n");
 }
 
+template <typename Stream>
+Stream MakeStream(State* st, tcp::socket socket) {
+  if constexpr (kIsTls<Stream>) {
+    return Stream(std::move(socket), *st->tls_context);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
+// The server's half of the TLS handshake, bounded by tls_handshake_timeout_seconds. A client that
+// fails it (one speaking plain HTTP, say) is dropped without an answer.
+asio::awaitable<bool> Handshake(TlsStream& stream, State* st, const std::string& remote) {
+  ExpiresAfter(stream, st->options.tls_handshake_timeout_seconds);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+  if (!ec) co_return true;
+  if (st->tls_handshake_failures != nullptr) st->tls_handshake_failures->Increment();
+  spdlog::debug("{}: TLS handshake with {} failed: {}", st->options.name, remote, ec.message());
+  co_return false;
+}
+
+template <typename Stream>
 asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
   beast::error_code ep_ec;
   auto ep = socket.remote_endpoint(ep_ec);
   std::string remote = ep_ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-  beast::tcp_stream stream(std::move(socket));
+  Stream stream = MakeStream<Stream>(st.get(), std::move(socket));
+  if constexpr (kIsTls<Stream>) {
+    if (!co_await Handshake(stream, st.get(), remote)) co_return;
+  }
   beast::flat_buffer buffer;
   std::unique_ptr<uint8_t[]> body_buf;
   bool linger = false;  // unread body left: answer, then drain before closing
   for (;;) {
-    stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+    ExpiresAfter(stream, st->options.idle_timeout_seconds);
     BodyParser parser;
     parser.header_limit(st->options.max_header_bytes);
     parser.body_limit(st->options.max_body_bytes);
@@ -254,7 +310,7 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
         }
         while (remaining > 0 && body_status.ok()) {
           size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kStreamChunk));
-          stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+          ExpiresAfter(stream, st->options.idle_timeout_seconds);
           auto [rec, rn] =
               co_await stream.async_read_some(asio::buffer(body_buf.get(), want), kTuple);
           if (rec) {
@@ -268,7 +324,7 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
       while (!vanished && body_status.ok() && !parser.is_done() && parser.chunked()) {
         parser.get().body().data = body_buf.get();
         parser.get().body().size = kStreamChunk;
-        stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+        ExpiresAfter(stream, st->options.idle_timeout_seconds);
         auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
         if (bec == http::error::need_buffer) bec = {};
         size_t got = kStreamChunk - parser.get().body().size;
@@ -322,7 +378,7 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
       CopyHeaders(response, &res);
       res.content_length(response.body_source ? response.content_length : response.body.size());
       res.keep_alive(keep_alive);
-      stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+      ExpiresAfter(stream, st->options.idle_timeout_seconds);
       http::response_serializer<http::empty_body> sr{res};
       auto [wec, wn] = co_await http::async_write_header(stream, sr, kTuple);
       if (wec || !keep_alive) break;
@@ -357,12 +413,17 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
     res.keep_alive(keep_alive);
     res.body() = std::move(response.body);
     res.prepare_payload();
-    stream.expires_after(std::chrono::seconds(st->options.idle_timeout_seconds));
+    ExpiresAfter(stream, st->options.idle_timeout_seconds);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     if (wec || !keep_alive) break;
   }
   if (linger) {
     co_await LingeringClose(stream);
+  } else if constexpr (kIsTls<Stream>) {
+    // close_notify, then wait (briefly) for the client's close: an HTTPS client that reads to the
+    // end of the connection must not see it cut short.
+    ExpiresAfter(stream, 2);
+    co_await stream.async_shutdown(kTuple);
   } else {
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -386,7 +447,11 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<State> st) {
     beast::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
     auto exec = socket.get_executor();
-    asio::co_spawn(exec, Serve(st, tcp::socket(std::move(socket))), asio::detached);
+    if (st->tls_context) {
+      asio::co_spawn(exec, Serve<TlsStream>(st, tcp::socket(std::move(socket))), asio::detached);
+    } else {
+      asio::co_spawn(exec, Serve<PlainStream>(st, tcp::socket(std::move(socket))), asio::detached);
+    }
   }
 }
 
@@ -426,6 +491,20 @@ Result<std::unique_ptr<HttpServer>> HttpServer::StartStreaming(Runtime* runtime,
         "cairn_http_request_duration_seconds", "Time from request header to response, seconds.",
         core::Histogram::LatencyBuckets(), {{"server", options.name}});
   }
+  if (options.tls) {
+    Result<std::unique_ptr<asio::ssl::context>> context = NewTlsServerContext(*options.tls);
+    if (!context.ok()) {
+      return InvalidArgumentError(options.name + ": " + std::string(context.status().message()));
+    }
+    st->tls_context = std::move(context).value();
+    st->options.tls.reset();  // the context holds the key now; keep no second copy
+    if (options.metrics != nullptr) {
+      st->tls_handshake_failures = options.metrics->GetCounter(
+          "cairn_http_tls_handshake_failures_total",
+          "TLS handshakes that failed or timed out (plain HTTP to an HTTPS port included).",
+          {{"server", options.name}});
+    }
+  }
   beast::error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) return InvalidArgumentError("invalid bind address '" + options.address + "'");
@@ -442,13 +521,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::StartStreaming(Runtime* runtime,
   }
   st->port = st->acceptor->local_endpoint().port();
   asio::co_spawn(runtime->context(0), AcceptLoop(st), asio::detached);
-  spdlog::info("{}: listening on http://{}:{}", options.name, options.address, st->port);
+  spdlog::info("{}: listening on {}://{}:{}", options.name, st->tls_context ? "https" : "http",
+               options.address, st->port);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(st)));
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 uint16_t HttpServer::port() const { return state_->port; }
+
+bool HttpServer::tls() const { return state_->tls_context != nullptr; }
 
 void HttpServer::Stop() {
   if (state_->stopped.exchange(true)) return;

@@ -8,18 +8,25 @@
 // that blocks (on disk, say) delays the other connections of that thread; an exception escaping
 // a handler or sink becomes a 500 response, never a crash.
 //
+// With HttpServerOptions::tls set the server speaks HTTPS only: every connection starts with a
+// TLS handshake (TLS 1.2 or later, bounded by tls_handshake_timeout_seconds), and a client that
+// does not complete one, plain HTTP included, is disconnected without an answer. Everything after
+// the handshake behaves as above; connections end with a TLS close_notify.
+//
 // Thread safety: Start()/Stop() from one thread; handlers run concurrently on several threads.
 #ifndef CAIRN_NET_HTTP_SERVER_H_
 #define CAIRN_NET_HTTP_SERVER_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/metrics.h"
 #include "core/result.h"
 #include "net/http.h"
 #include "net/runtime.h"
+#include "net/tls.h"
 
 namespace cairn::net {
 
@@ -31,13 +38,16 @@ struct HttpServerOptions {
   uint32_t max_header_bytes = 16 * 1024;
   uint32_t idle_timeout_seconds = 60;
   core::MetricsRegistry* metrics = nullptr;  // optional: request counts and latencies
+  // Set: HTTPS only, with these credentials (net/tls.h). Unset: plain HTTP.
+  std::optional<TlsCredentials> tls;
+  uint32_t tls_handshake_timeout_seconds = 10;
 };
 
 class HttpServer {
  public:
   // Binds and starts accepting on `runtime` (which must outlive the server).
-  // Errors: kUnavailable when the address is in use, kInvalidArgument for a bad address,
-  // kPermissionDenied for a privileged port.
+  // Errors: kUnavailable when the address is in use, kInvalidArgument for a bad address or TLS
+  // credentials that do not load, kPermissionDenied for a privileged port.
   static Result<std::unique_ptr<HttpServer>> Start(Runtime* runtime,
                                                    const HttpServerOptions& options,
                                                    HttpHandler handler);
@@ -49,6 +59,8 @@ class HttpServer {
 
   // The bound port (useful when options.port was 0).
   uint16_t port() const;
+  // Whether the server speaks HTTPS (options.tls was set).
+  bool tls() const;
   // Stops accepting; open connections end with the Runtime. Idempotent.
   void Stop();
 
