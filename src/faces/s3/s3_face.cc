@@ -735,7 +735,17 @@ void GetProof(Context& c, const Request& req, HttpResponse* resp) {
 }
 
 void GetObject(Context& c, const Request& req, HttpResponse* resp, bool head_only) {
-  auto info = c.store->Head(req.bucket, req.key);
+  // A plain GET opens the object right away (one manifest read); HEAD and ranged GETs need the
+  // size first.
+  std::shared_ptr<objects::GetStream> whole;
+  Result<objects::ObjectInfo> info = objects::ObjectInfo{};
+  if (!head_only && !req.Header("Range")) {
+    auto stream = c.store->Get(req.bucket, req.key, std::nullopt, &*info);
+    if (!stream.ok()) return SetError(resp, req, FromStatus(stream.status(), req));
+    whole = std::move(*stream);
+  } else {
+    info = c.store->Head(req.bucket, req.key);
+  }
   if (!info.ok()) return SetError(resp, req, FromStatus(info.status(), req));
   if (auto e = CheckReadConditions(req, *info)) {
     if (e->code == "NotModified") {
@@ -781,11 +791,14 @@ void GetObject(Context& c, const Request& req, HttpResponse* resp, bool head_onl
     resp->body_source = [](MutableByteSpan) -> Result<size_t> { return size_t{0}; };
     return;
   }
-  std::optional<std::pair<uint64_t, uint64_t>> r;
-  if (range.valid) r = std::make_pair(first, first + length - 1);
-  auto stream = c.store->Get(req.bucket, req.key, r);
-  if (!stream.ok()) return SetError(resp, req, FromStatus(stream.status(), req));
-  std::shared_ptr<objects::GetStream> g(std::move(*stream));
+  std::shared_ptr<objects::GetStream> g = whole;
+  if (g == nullptr) {
+    std::optional<std::pair<uint64_t, uint64_t>> r;
+    if (range.valid) r = std::make_pair(first, first + length - 1);
+    auto stream = c.store->Get(req.bucket, req.key, r);
+    if (!stream.ok()) return SetError(resp, req, FromStatus(stream.status(), req));
+    g = std::move(*stream);
+  }
   resp->body_source = [g](MutableByteSpan out) { return g->Read(out); };
 }
 
