@@ -79,7 +79,7 @@ fuzz: bootstrap
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DCAIRN_FUZZ=ON -DCAIRN_BUILD_TESTS=OFF -DCAIRN_SANITIZE=address,undefined >/dev/null
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target config_fuzz segment_record_fuzz s3_xml_fuzz \
-	  aws_chunked_fuzz sigv4_fuzz resp_fuzz session_rpc_fuzz eventlog_page_fuzz
+	  aws_chunked_fuzz sigv4_fuzz resp_fuzz session_rpc_fuzz eventlog_page_fuzz eventlog_api_fuzz
 	@echo "fuzzers are in $(FUZZ_DIR)/fuzz/"
 
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc')

@@ -8,9 +8,11 @@
 #include <atomic>
 #include <cctype>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/config.h"
+#include "models/eventlog/signed_note.h"
 #include "net/tls.h"
 
 namespace cairn::cairnd {
@@ -121,6 +123,27 @@ void Daemon::RegisterApiRoutes(net::HttpRouter* router) {
   });
   session_api_ = std::make_unique<SessionApi>(env_);
   session_api_->RegisterRoutes(router);
+  if (log_api_) {
+    eventlog_face::LogApi* api = log_api_.get();
+    router->HandlePrefix(
+        std::string(eventlog_face::kLogPathPrefix),
+        [api](const net::HttpRequest& q, net::HttpResponse* r) { api->Handle(q, r); });
+    router->Handle("GET", "/v1/log-follow", [this](const net::HttpRequest&, net::HttpResponse* r) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& f : log_followers_) {
+        eventlog_face::FollowerState st = f->state();
+        list.push_back({{"url", st.url},
+                        {"stream", st.stream},
+                        {"state", st.state},
+                        {"error", st.error},
+                        {"local_size", st.local_size},
+                        {"peer_size", st.peer_size},
+                        {"events_synced", st.events_synced},
+                        {"refused", st.refused}});
+      }
+      r->Set(200, "application/json", nlohmann::json{{"followers", list}}.dump() + "\n");
+    });
+  }
 }
 
 Status Daemon::StartApi() {
@@ -135,6 +158,8 @@ Status Daemon::StartApi() {
   http.port = options_.api_port;
   http.name = "api";
   http.metrics = &metrics_;
+  // Event log appends: a JSON batch of up to max_batch_bytes (32 MiB) of events in base64.
+  http.max_body_bytes = 48ull << 20;
   net::HttpRouter* router = api_router_.get();
   CAIRN_ASSIGN_OR_RETURN(
       api_server_,
@@ -156,6 +181,87 @@ Status Daemon::OpenEngine() {
   spdlog::info("engine: {} chunks, {} plaintext bytes, {} bytes in segments", stats.chunks,
                stats.plain_bytes, stats.segment_bytes);
   if (options_.gc_interval > 0) gc_thread_ = std::thread([this] { GcLoop(); });
+  return Status();
+}
+
+namespace {
+
+// "<host name>/eventlog", keeping only characters an origin may hold.
+std::string DefaultOriginPrefix() {
+  char host[256] = {};
+  std::string name;
+  if (::gethostname(host, sizeof(host) - 1) == 0) {
+    for (const char* p = host; *p != '\0'; ++p) {
+      if (std::isalnum(static_cast<unsigned char>(*p)) || *p == '.' || *p == '-') name += *p;
+    }
+  }
+  if (name.empty()) name = "cairn";
+  return name + "/eventlog";
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find_first_of(",\n", start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+    size_t first = item.find_first_not_of(" \t");
+    if (first != std::string::npos) out.push_back(item.substr(first));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Daemon::OpenEventLog() {
+  eventlog::EventLogOptions o;
+  o.env = env_;
+  o.dir = core::JoinPath(options_.data_dir, "eventlog");
+  o.origin_prefix =
+      options_.log_origin_prefix.empty() ? DefaultOriginPrefix() : options_.log_origin_prefix;
+  // The tree thread hashes; one helper spreads large commits (a follower's batches).
+  o.hash_threads = std::thread::hardware_concurrency() > 2 ? 1 : 0;
+  CAIRN_ASSIGN_OR_RETURN(event_log_, eventlog::EventLog::Open(o));
+  const auto& rec = event_log_->recovery();
+  spdlog::info("eventlog: {} streams, {} events in {} (origin {}/<stream>){}", rec.streams,
+               rec.events, o.dir, o.origin_prefix,
+               rec.truncated_bytes > 0
+                   ? ", cut a torn tail of " + std::to_string(rec.truncated_bytes) + " bytes"
+                   : std::string());
+  eventlog_face::LogApiOptions ao;
+  ao.max_event_bytes = o.max_event_bytes;
+  log_api_ = std::make_unique<eventlog_face::LogApi>(event_log_.get(), ao);
+
+  std::vector<eventlog::VerifierKey> keys;
+  for (const std::string& text : SplitList(options_.log_follow_key)) {
+    Result<eventlog::VerifierKey> key = eventlog::ParseVerifierKey(text);
+    if (!key.ok()) {
+      return InvalidArgumentError("log_follow_key \"" + text + "\": " + key.status().ToString());
+    }
+    keys.push_back(*key);
+  }
+  for (const std::string& spec : SplitList(options_.log_follow)) {
+    CAIRN_ASSIGN_OR_RETURN(eventlog_face::FollowTarget target,
+                           eventlog_face::ParseFollowTarget(spec));
+    for (const auto& f : log_followers_) {
+      if (f->state().stream == target.stream) {
+        return InvalidArgumentError("log_follow: stream '" + target.stream + "' is followed twice");
+      }
+    }
+    eventlog_face::LogFollowerOptions fo;
+    fo.log = event_log_.get();
+    fo.env = env_;
+    fo.keys = keys;
+    fo.pin_dir = core::JoinPath(o.dir, "peers");
+    log_api_->SetReadOnly(target.stream, "followed from " + target.Url());
+    spdlog::info("eventlog: following {} ({})", target.Url(),
+                 keys.empty() ? "key trusted on first use, pinned in " + fo.pin_dir
+                              : std::to_string(keys.size()) + " configured key(s)");
+    log_followers_.push_back(std::make_unique<eventlog_face::LogFollower>(target, fo));
+  }
   return Status();
 }
 
@@ -507,18 +613,21 @@ Status Daemon::Start() {
   runtime_->Start();
   spdlog::info("network runtime: {} threads", runtime_->size());
   CAIRN_RETURN_IF_ERROR(OpenEngine());
+  CAIRN_RETURN_IF_ERROR(OpenEventLog());
   CAIRN_RETURN_IF_ERROR(StartApi());
   CAIRN_RETURN_IF_ERROR(StartS3());
   CAIRN_RETURN_IF_ERROR(StartResp());
   CAIRN_RETURN_IF_ERROR(StartSessionRpc());
+  for (auto& f : log_followers_) f->Start();
   ready_ = true;
   spdlog::info("cairnd {} ready", CAIRN_VERSION);
   return Status();
 }
 
 void Daemon::Stop() {
-  if (!runtime_ && !lock_ && !chunks_) return;
+  if (!runtime_ && !lock_ && !chunks_ && !event_log_) return;
   ready_ = false;
+  for (auto& f : log_followers_) f->Stop();
   if (api_server_) api_server_->Stop();
   if (s3_server_) s3_server_->Stop();
   if (resp_server_) resp_server_->Stop();
@@ -553,6 +662,13 @@ void Daemon::Stop() {
   kv_persistence_.reset();
   pubsub_.reset();
   kv_.reset();
+  log_followers_.clear();
+  log_api_.reset();
+  if (event_log_) {
+    Status closed = event_log_->Close();
+    if (!closed.ok()) spdlog::error("eventlog: close failed: {}", closed.ToString());
+  }
+  event_log_.reset();
   objects_.reset();
   chunks_.reset();
   lock_.reset();

@@ -10,6 +10,9 @@
 // rpc_tls_cert / rpc_tls_key or rpc_tls_self_signed (DATA_DIR/session/tls-{cert,key}.pem,
 // generated on first start) are set, plain HTTP otherwise. The API port also serves
 // read-only Session routes (/api/v1/session/info and /stats, session_api.h).
+// The event log model lives in DATA_DIR/eventlog and its face is served under /v1/log on the API
+// port (faces/eventlog/log_api.h); one follower thread per log_follow entry mirrors a peer's
+// stream (faces/eventlog/log_follower.h), with its state at GET /v1/log-follow.
 //
 // Thread safety: Open/Run/Shutdown from main(); Shutdown may also be called from a signal-handling
 // thread.
@@ -27,12 +30,15 @@
 #include "core/env/env.h"
 #include "core/metrics.h"
 #include "engine/chunk_store.h"
+#include "faces/eventlog/log_api.h"
+#include "faces/eventlog/log_follower.h"
 #include "faces/resp/resp_server.h"
 #include "faces/resp/resp_service.h"
 #include "faces/s3/s3_face.h"
 #include "faces/session_rpc/node_identity.h"
 #include "faces/session_rpc/rpc_executor.h"
 #include "faces/session_rpc/session_rpc_face.h"
+#include "models/eventlog/event_log.h"
 #include "models/kv/kv_persistence.h"
 #include "models/kv/kv_store.h"
 #include "models/kv/pubsub.h"
@@ -67,6 +73,8 @@ class Daemon {
   Status StartS3();
   Status StartResp();
   Status StartSessionRpc();
+  // Opens DATA_DIR/eventlog and prepares the API face and the followers (started by Start).
+  Status OpenEventLog();
   // The configured S3 credentials, or the root pair kept in the data directory (generated on
   // first start).
   Result<s3::S3Credentials> S3Credentials();
@@ -100,6 +108,9 @@ class Daemon {
   std::unique_ptr<session_rpc::SessionRpcFace> rpc_face_;
   std::unique_ptr<net::Runtime> rpc_runtime_;
   std::unique_ptr<net::HttpServer> rpc_server_;
+  std::unique_ptr<eventlog::EventLog> event_log_;
+  std::unique_ptr<eventlog_face::LogApi> log_api_;  // its routes are on api_router_
+  std::vector<std::unique_ptr<eventlog_face::LogFollower>> log_followers_;
   std::thread gc_thread_;
   std::thread kv_expiry_thread_;
   std::thread mailbox_sweep_thread_;

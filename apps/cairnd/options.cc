@@ -25,6 +25,7 @@ struct Setting {
   uint16_t* port = nullptr;
   unsigned* count = nullptr;
   int64_t max = 1024;  // kCount's upper bound
+  bool list = false;   // a comma-separated list; the flag may be repeated (values joined)
 };
 
 std::vector<Setting> Settings(DaemonOptions* o) {
@@ -59,6 +60,9 @@ std::vector<Setting> Settings(DaemonOptions* o) {
       {"rpc_tls_cert", Setting::kString, &o->rpc_tls_cert},
       {"rpc_tls_key", Setting::kString, &o->rpc_tls_key},
       {"rpc_tls_self_signed", Setting::kString, &o->rpc_tls_self_signed},
+      {"log_origin_prefix", Setting::kString, &o->log_origin_prefix},
+      {"log_follow", Setting::kString, &o->log_follow, nullptr, nullptr, 1024, true},
+      {"log_follow_key", Setting::kString, &o->log_follow_key, nullptr, nullptr, 1024, true},
   };
 }
 
@@ -133,8 +137,10 @@ Result<DaemonOptions> ResolveOptions(int argc, const char* const* argv, const Ge
   app.add_option("--config", config_flag, "TOML config file (env CAIRN_CONFIG)");
   std::vector<std::optional<std::string>> flag_values(settings.size());
   for (size_t i = 0; i < settings.size(); ++i) {
-    app.add_option(FlagName(settings[i].key), flag_values[i],
-                   "(env " + EnvName(settings[i].key) + ", config key " + settings[i].key + ")");
+    CLI::Option* opt = app.add_option(
+        FlagName(settings[i].key), flag_values[i],
+        "(env " + EnvName(settings[i].key) + ", config key " + settings[i].key + ")");
+    if (settings[i].list) opt->multi_option_policy(CLI::MultiOptionPolicy::Join)->delimiter(',');
   }
   try {
     app.parse(argc, argv);

@@ -67,6 +67,16 @@ struct DaemonOptions {
   std::string rpc_tls_cert;
   std::string rpc_tls_key;
   std::string rpc_tls_self_signed = "no";
+  // Event log (DATA_DIR/eventlog, served under /v1/log on api_port). Checkpoint origins are
+  // log_origin_prefix + "/" + stream; empty: "<host name>/eventlog".
+  std::string log_origin_prefix;
+  // Streams followed from peers: "http://host:port/stream[,...]" (the flag may be repeated).
+  // Followed streams are read-only locally.
+  std::string log_follow;
+  // Trusted peer keys ("name+id+base64" verifier keys, as `cairn log key` prints them),
+  // comma-separated (the flag may be repeated). Empty: each followed stream's key is trusted on
+  // first use and pinned into DATA_DIR/eventlog/peers/<stream>.vkey.
+  std::string log_follow_key;
 };
 
 // Looks up an environment variable (injected so tests need not touch the process environment).

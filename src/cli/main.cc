@@ -1,4 +1,4 @@
-// cairn: the command-line tool. Subcommands: hash, scrub, session, url, verify, version (more
+// cairn: the command-line tool. Subcommands: hash, log, scrub, session, url, verify, version (more
 // arrive with their faces).
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/hash_command.h"
+#include "cli/log_command.h"
 #include "cli/scrub_command.h"
 #include "cli/session_command.h"
 #include "cli/url_command.h"
@@ -76,6 +77,45 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 86400));
   }
 
+  cli::LogCliOptions log;
+  CLI::App* log_cmd =
+      app.add_subcommand("log", "a running cairnd's event log (/v1/log on its API port)");
+  log_cmd->require_subcommand(1);
+  CLI::App* log_append = log_cmd->add_subcommand(
+      "append", "append events (the arguments; none: stdin as one event, or --lines)");
+  log_append->add_flag("--lines", log.lines, "stdin: one event per line");
+  CLI::App* log_tail = log_cmd->add_subcommand("tail", "print the last events, one per line");
+  log_tail->add_option("-n,--count", log.count, "how many")->capture_default_str();
+  log_tail->add_option("--start", log.start, "from this index instead of the last N");
+  log_tail->add_flag("--base64", log.base64, "print events in base64");
+  CLI::App* log_head =
+      log_cmd->add_subcommand("head", "print the signed tree head (a C2SP checkpoint note)");
+  log_head->add_flag("--json", log.json, "the JSON document (size, root, note, key)");
+  CLI::App* log_prove = log_cmd->add_subcommand(
+      "prove", "print an inclusion (--index) or consistency (--first) proof as JSON");
+  log_prove->add_option("--index", log.index, "event index (inclusion)");
+  log_prove->add_option("--size", log.size, "tree size (default: current)");
+  log_prove->add_option("--first", log.first, "older size (consistency)");
+  log_prove->add_option("--second", log.second, "newer size (default: current)");
+  CLI::App* log_key =
+      log_cmd->add_subcommand("key", "print the verifier key that checks the stream's heads");
+  CLI::App* log_verify = log_cmd->add_subcommand(
+      "verify", "offline: check a head's signature and a proof against it (exit 1 if bad)");
+  log_verify->add_option("--key", log.key, "verifier key (as `cairn log key` prints)")->required();
+  log_verify->add_option("--head", log.head, "head note or /head JSON file ('-': stdin)")
+      ->required();
+  log_verify->add_option("--proof", log.proof, "proof JSON file (cairn log prove)");
+  log_verify->add_option("--event", log.event, "file with the event's bytes (inclusion)");
+  log_verify->add_option("--old-head", log.old_head, "the older head (consistency)");
+  for (CLI::App* sub : {log_append, log_tail, log_head, log_prove, log_key}) {
+    sub->add_option("stream", log.stream, "stream name")->required();
+    sub->add_option("--api", log.api, "cairnd's API endpoint (api_port)")->capture_default_str();
+    sub->add_option("--timeout", log.timeout_s, "seconds to wait for an answer")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
+  }
+  log_append->add_option("events", log.events, "events (after the stream)");
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -94,6 +134,13 @@ int main(int argc, char** argv) {
   }
   if (session_stats->parsed()) {
     return cli::RunSession(cli::SessionView::kStats, session, stdout, stderr);
+  }
+  const std::pair<CLI::App*, cli::LogAction> log_actions[] = {
+      {log_append, cli::LogAction::kAppend}, {log_tail, cli::LogAction::kTail},
+      {log_head, cli::LogAction::kHead},     {log_prove, cli::LogAction::kProve},
+      {log_key, cli::LogAction::kKey},       {log_verify, cli::LogAction::kVerify}};
+  for (const auto& [sub, action] : log_actions) {
+    if (sub->parsed()) return cli::RunLog(action, log, stdout, stderr);
   }
   if (url_create->parsed()) return cli::RunUrlCreate(url, core::Env::Default(), stdout);
   if (verify_cmd->parsed()) return cli::RunVerify(verify, core::Env::Default(), stdout);

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 namespace cairn::net {
 
 std::optional<std::string_view> FindHeader(const HttpHeaders& headers, std::string_view name) {
@@ -33,6 +35,12 @@ void HttpRouter::Handle(std::string method, std::string path, HttpHandler handle
   routes_.push_back(Route{std::move(method), std::move(path), std::move(handler)});
 }
 
+void HttpRouter::HandlePrefix(std::string prefix, HttpHandler handler) {
+  prefixes_.push_back(Route{"", std::move(prefix), std::move(handler)});
+  std::stable_sort(prefixes_.begin(), prefixes_.end(),
+                   [](const Route& a, const Route& b) { return a.path.size() > b.path.size(); });
+}
+
 void HttpRouter::Dispatch(const HttpRequest& request, HttpResponse* response) const {
   std::string allow;
   for (const Route& route : routes_) {
@@ -44,6 +52,14 @@ void HttpRouter::Dispatch(const HttpRequest& request, HttpResponse* response) co
     allow += (allow.empty() ? "" : ", ") + route.method;
   }
   if (allow.empty()) {
+    for (const Route& route : prefixes_) {
+      const std::string_view path = request.path;
+      if (path.substr(0, route.path.size()) == route.path &&
+          (path.size() == route.path.size() || path[route.path.size()] == '/')) {
+        route.handler(request, response);
+        return;
+      }
+    }
     response->Set(404, "text/plain; charset=utf-8", "not found\n");
   } else {
     response->Set(405, "text/plain; charset=utf-8", "method not allowed\n");

@@ -87,10 +87,13 @@ using HttpStreamHandler =
     std::function<std::unique_ptr<BodySink>(const HttpRequest& head, HttpResponse* response)>;
 
 // Routes by exact path and method; unknown paths get 404, known paths with another method 405
-// (with an Allow header). Both as short plain-text bodies.
+// (with an Allow header). Both as short plain-text bodies. Prefix routes (HandlePrefix) take
+// every method for the paths equal to the prefix or under it ("/v1/log" takes "/v1/log" and
+// "/v1/log/x", not "/v1/logs"); they are tried after the exact routes, longest prefix first.
 class HttpRouter {
  public:
   void Handle(std::string method, std::string path, HttpHandler handler);
+  void HandlePrefix(std::string prefix, HttpHandler handler);
   void Dispatch(const HttpRequest& request, HttpResponse* response) const;
 
  private:
@@ -100,6 +103,7 @@ class HttpRouter {
     HttpHandler handler;
   };
   std::vector<Route> routes_;
+  std::vector<Route> prefixes_;  // method unused; longest prefix first
 };
 
 }  // namespace cairn::net

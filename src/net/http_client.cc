@@ -25,6 +25,9 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 struct Exchange {
+  std::string_view method = "GET";
+  std::string_view body;
+  std::string_view content_type;
   const HttpUrl* url = nullptr;
   const HttpClientOptions* options = nullptr;
   bool timed_out = false;
@@ -79,10 +82,16 @@ asio::awaitable<void> Run(Exchange* x) {
     co_return;
   }
 
-  http::request<http::empty_body> req{http::verb::get, x->url->target, 11};
+  http::request<http::string_body> req;
+  req.method_string(x->method);
+  req.target(x->url->target);
+  req.version(11);
   req.set(http::field::host, x->url->port == "80" ? x->url->host : x->Where());
   req.set(http::field::user_agent, "cairn/" CAIRN_VERSION);
   req.set(http::field::connection, "close");
+  if (!x->content_type.empty()) req.set(http::field::content_type, x->content_type);
+  req.body().assign(x->body);
+  if (x->method != "GET" || !x->body.empty()) req.prepare_payload();
   auto [wec, written] = co_await http::async_write(stream, req, kTuple);
   if (wec || x->timed_out) {
     finish(x->Failed("cannot send to", wec));
@@ -155,10 +164,19 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
 }
 
 Result<HttpClientResponse> HttpGet(std::string_view url, const HttpClientOptions& options) {
+  return HttpFetch("GET", url, {}, {}, options);
+}
+
+Result<HttpClientResponse> HttpFetch(std::string_view method, std::string_view url,
+                                     std::string_view body, std::string_view content_type,
+                                     const HttpClientOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(HttpUrl parsed, ParseHttpUrl(url));
   try {
     asio::io_context ioc;
     Exchange x;
+    x.method = method;
+    x.body = body;
+    x.content_type = content_type;
     x.url = &parsed;
     x.options = &options;
     std::exception_ptr failure;
@@ -168,7 +186,7 @@ Result<HttpClientResponse> HttpGet(std::string_view url, const HttpClientOptions
     CAIRN_RETURN_IF_ERROR(x.status);
     return std::move(x.response);
   } catch (const std::exception& e) {
-    return UnavailableError("GET " + std::string(url) + ": " + e.what());
+    return UnavailableError(std::string(method) + " " + std::string(url) + ": " + e.what());
   }
 }
 

@@ -1,6 +1,7 @@
-// HttpGet: a small blocking HTTP/1.1 client for tools — the `cairn` CLI asking cairnd's API port
-// for JSON. One request per connection (Connection: close), plain http:// only, one deadline for
-// the whole exchange (resolve, connect, write, read). Built on Beast, like the server.
+// HttpGet / HttpFetch: a small blocking HTTP/1.1 client for tools and peers — the `cairn` CLI
+// asking cairnd's API port for JSON, an event log follower fetching a peer's batches. One request
+// per connection (Connection: close), plain http:// only, one deadline for the whole exchange
+// (resolve, connect, write, read). Built on Beast, like the server.
 //
 // Thread safety: HttpGet may be called from any thread; each call runs its own io_context.
 #ifndef CAIRN_NET_HTTP_CLIENT_H_
@@ -48,6 +49,12 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url);
 // options.timeout), kResourceExhausted (a body over options.max_body_bytes). Messages name the
 // host and port.
 Result<HttpClientResponse> HttpGet(std::string_view url, const HttpClientOptions& options = {});
+
+// Any method with an optional body (sent with Content-Length and, when not empty, Content-Type
+// `content_type`). Errors: as HttpGet.
+Result<HttpClientResponse> HttpFetch(std::string_view method, std::string_view url,
+                                     std::string_view body = {}, std::string_view content_type = {},
+                                     const HttpClientOptions& options = {});
 
 }  // namespace cairn::net
 
