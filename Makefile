@@ -50,13 +50,14 @@ asan: bootstrap
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -L unit
 
-# Long crash soak: 1000 SIGKILL trials against the object store, the KV store and cairnd's
-# Session storage RPC.
+# Long crash soak: 1000 SIGKILL trials against the object store, the KV store, the graph model and
+# cairnd's Session storage RPC.
 SOAK_TRIALS ?= 1000
 soak: build
 	$(BUILD_DIR)/tests/objects_crash_test $(SOAK_TRIALS) $$RANDOM
 	$(BUILD_DIR)/tests/kv_crash_test $(SOAK_TRIALS) $$RANDOM
 	$(BUILD_DIR)/tests/session_rpc_crash_test $(SOAK_TRIALS) $$RANDOM
+	$(BUILD_DIR)/tests/graph_crash_test $(SOAK_TRIALS) $$RANDOM
 
 # Unit tests under ThreadSanitizer (not part of `make test`: a third full build).
 TSAN_DIR ?= build/tsan

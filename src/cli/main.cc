@@ -1,10 +1,11 @@
-// cairn: the command-line tool. Subcommands: hash, log, scrub, session, url, verify, version (more
-// arrive with their faces).
+// cairn: the command-line tool. Subcommands: graph, hash, log, scrub, session, url, verify, version
+// (more arrive with their faces).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/graph_command.h"
 #include "cli/hash_command.h"
 #include "cli/log_command.h"
 #include "cli/scrub_command.h"
@@ -116,6 +117,46 @@ int main(int argc, char** argv) {
   }
   log_append->add_option("events", log.events, "events (after the stream)");
 
+  cli::GraphCliOptions graph;
+  CLI::App* graph_cmd = app.add_subcommand(
+      "graph", "a graph directory, opened directly with the graph model (docs/graph.md)");
+  graph_cmd->require_subcommand(1);
+  CLI::App* graph_import = graph_cmd->add_subcommand(
+      "import", "bulk-load an edge list (\"src dst [label]\" lines) into a new graph directory");
+  graph_import->add_option("file", graph.file, "edge list file")->required();
+  graph_import->add_flag(
+      "--no-progress", [&graph](int64_t) { graph.progress = false; }, "never draw a progress bar");
+  CLI::App* graph_neighbors =
+      graph_cmd->add_subcommand("neighbors", "print a node's neighbours (ID[<TAB>LABEL] lines)");
+  CLI::App* graph_bfs =
+      graph_cmd->add_subcommand("bfs", "breadth-first search: ID<TAB>DEPTH lines in BFS order");
+  graph_bfs->add_option("--max-depth", graph.max_depth, "stop after this many hops");
+  graph_bfs->add_flag("--summary", graph.summary, "only reached nodes, levels, edges traversed");
+  CLI::App* graph_path =
+      graph_cmd->add_subcommand("path", "shortest path (hops, or --weight): \"A -> B\", cost");
+  graph_path->add_option("--weight", graph.weight, "numeric edge property (Dijkstra)");
+  CLI::App* graph_stats = graph_cmd->add_subcommand("stats", "node, edge and snapshot figures");
+  CLI::App* graph_export = graph_cmd->add_subcommand(
+      "export", "write every edge as src<TAB>dst[<TAB>label] (import reads it back)");
+  graph_export->add_option("file", graph.file, "output file")->required();
+  for (CLI::App* sub : {graph_neighbors, graph_bfs, graph_path}) {
+    sub->add_option("node", graph.node, "node id, or a node key")->required();
+    sub->add_option("--direction", graph.direction, "out, in or both")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"out", "in", "both"}));
+    sub->add_option("--label", graph.label, "only edges with this label");
+  }
+  graph_path->add_option("dst", graph.dst, "destination node (id or key)")->required();
+  for (CLI::App* sub : {graph_neighbors, graph_bfs}) {
+    sub->add_option("--limit", graph.limit, "print at most this many");
+  }
+  for (CLI::App* sub :
+       {graph_import, graph_neighbors, graph_bfs, graph_path, graph_stats, graph_export}) {
+    sub->add_option("--dir", graph.dir, "graph directory")->required();
+    sub->add_option("--threads", graph.threads, "threads (0 = all cores)")
+        ->check(CLI::Range(0, 1024));
+  }
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -141,6 +182,13 @@ int main(int argc, char** argv) {
       {log_key, cli::LogAction::kKey},       {log_verify, cli::LogAction::kVerify}};
   for (const auto& [sub, action] : log_actions) {
     if (sub->parsed()) return cli::RunLog(action, log, stdout, stderr);
+  }
+  const std::pair<CLI::App*, cli::GraphAction> graph_actions[] = {
+      {graph_import, cli::GraphAction::kImport}, {graph_neighbors, cli::GraphAction::kNeighbors},
+      {graph_bfs, cli::GraphAction::kBfs},       {graph_path, cli::GraphAction::kPath},
+      {graph_stats, cli::GraphAction::kStats},   {graph_export, cli::GraphAction::kExport}};
+  for (const auto& [sub, action] : graph_actions) {
+    if (sub->parsed()) return cli::RunGraph(action, graph, core::Env::Default(), stdout, stderr);
   }
   if (url_create->parsed()) return cli::RunUrlCreate(url, core::Env::Default(), stdout);
   if (verify_cmd->parsed()) return cli::RunVerify(verify, core::Env::Default(), stdout);
