@@ -144,6 +144,12 @@ void Daemon::RegisterApiRoutes(net::HttpRouter* router) {
       r->Set(200, "application/json", nlohmann::json{{"followers", list}}.dump() + "\n");
     });
   }
+  if (graph_api_) {
+    graph_face::GraphApi* api = graph_api_.get();
+    router->HandlePrefix(
+        std::string(graph_face::kGraphPathPrefix),
+        [api](const net::HttpRequest& q, net::HttpResponse* r) { api->Handle(q, r); });
+  }
 }
 
 Status Daemon::StartApi() {
@@ -215,6 +221,18 @@ std::vector<std::string> SplitList(const std::string& text) {
 }
 
 }  // namespace
+
+Status Daemon::OpenGraph() {
+  graph::GraphOptions o;
+  o.env = env_;
+  o.dir = core::JoinPath(options_.data_dir, "graph");
+  CAIRN_ASSIGN_OR_RETURN(graph_, graph::Graph::Open(o));
+  const graph::GraphStats st = graph_->stats();
+  spdlog::info("graph: {} nodes, {} edges in {} (read path {})", st.nodes, st.edges, o.dir,
+               graph::ReadPathName(st.read_path));
+  graph_api_ = std::make_unique<graph_face::GraphApi>(graph_.get(), graph_face::GraphApiOptions{});
+  return Status();
+}
 
 Status Daemon::OpenEventLog() {
   eventlog::EventLogOptions o;
@@ -614,6 +632,7 @@ Status Daemon::Start() {
   spdlog::info("network runtime: {} threads", runtime_->size());
   CAIRN_RETURN_IF_ERROR(OpenEngine());
   CAIRN_RETURN_IF_ERROR(OpenEventLog());
+  CAIRN_RETURN_IF_ERROR(OpenGraph());
   CAIRN_RETURN_IF_ERROR(StartApi());
   CAIRN_RETURN_IF_ERROR(StartS3());
   CAIRN_RETURN_IF_ERROR(StartResp());
@@ -625,7 +644,7 @@ Status Daemon::Start() {
 }
 
 void Daemon::Stop() {
-  if (!runtime_ && !lock_ && !chunks_ && !event_log_) return;
+  if (!runtime_ && !lock_ && !chunks_ && !event_log_ && !graph_) return;
   ready_ = false;
   for (auto& f : log_followers_) f->Stop();
   if (api_server_) api_server_->Stop();
@@ -669,6 +688,12 @@ void Daemon::Stop() {
     if (!closed.ok()) spdlog::error("eventlog: close failed: {}", closed.ToString());
   }
   event_log_.reset();
+  graph_api_.reset();
+  if (graph_) {
+    Status closed = graph_->Close();
+    if (!closed.ok()) spdlog::error("graph: close failed: {}", closed.ToString());
+  }
+  graph_.reset();
   objects_.reset();
   chunks_.reset();
   lock_.reset();

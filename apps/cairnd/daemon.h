@@ -32,6 +32,7 @@
 #include "engine/chunk_store.h"
 #include "faces/eventlog/log_api.h"
 #include "faces/eventlog/log_follower.h"
+#include "faces/graph/graph_api.h"
 #include "faces/resp/resp_server.h"
 #include "faces/resp/resp_service.h"
 #include "faces/s3/s3_face.h"
@@ -39,6 +40,7 @@
 #include "faces/session_rpc/rpc_executor.h"
 #include "faces/session_rpc/session_rpc_face.h"
 #include "models/eventlog/event_log.h"
+#include "models/graph/graph.h"
 #include "models/kv/kv_persistence.h"
 #include "models/kv/kv_store.h"
 #include "models/kv/pubsub.h"
@@ -75,6 +77,8 @@ class Daemon {
   Status StartSessionRpc();
   // Opens DATA_DIR/eventlog and prepares the API face and the followers (started by Start).
   Status OpenEventLog();
+  // Opens DATA_DIR/graph (model defaults) and prepares its API face.
+  Status OpenGraph();
   // The configured S3 credentials, or the root pair kept in the data directory (generated on
   // first start).
   Result<s3::S3Credentials> S3Credentials();
@@ -109,7 +113,9 @@ class Daemon {
   std::unique_ptr<net::Runtime> rpc_runtime_;
   std::unique_ptr<net::HttpServer> rpc_server_;
   std::unique_ptr<eventlog::EventLog> event_log_;
-  std::unique_ptr<eventlog_face::LogApi> log_api_;  // its routes are on api_router_
+  std::unique_ptr<eventlog_face::LogApi> log_api_;   // its routes are on api_router_
+  std::unique_ptr<graph::Graph> graph_;              // DATA_DIR/graph
+  std::unique_ptr<graph_face::GraphApi> graph_api_;  // its routes are on api_router_
   std::vector<std::unique_ptr<eventlog_face::LogFollower>> log_followers_;
   std::thread gc_thread_;
   std::thread kv_expiry_thread_;
