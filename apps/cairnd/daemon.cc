@@ -392,27 +392,14 @@ void Daemon::KvExpiryLoop() {
 
 namespace {
 
-// "100mb", "2gb", "4096": Redis's memory units (k/kb/m/mb/g/gb, case-insensitive; k = 1000,
-// kb = 1024).
+// "100mb", "2gb", "4096": Redis's memory units (kv::ParseMemorySize), or a clear error.
 Result<uint64_t> ParseRedisBytes(const std::string& key, const std::string& text) {
-  std::string v = text;
-  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  size_t digits = 0;
-  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
-  std::string unit = v.substr(digits);
-  uint64_t mult = unit.empty()   ? 1
-                  : unit == "k"  ? 1000
-                  : unit == "kb" ? 1024
-                  : unit == "m"  ? 1000 * 1000
-                  : unit == "mb" ? 1024 * 1024
-                  : unit == "g"  ? 1000ull * 1000 * 1000
-                  : unit == "gb" ? 1024ull * 1024 * 1024
-                                 : 0;
-  if (digits == 0 || digits > 15 || mult == 0) {
+  uint64_t bytes = 0;
+  if (!kv::ParseMemorySize(text, &bytes)) {
     return InvalidArgumentError(key + ": expected bytes with an optional kb/mb/gb unit, got \"" +
                                 text + "\"");
   }
-  return std::stoull(v.substr(0, digits)) * mult;
+  return bytes;
 }
 
 // "alice:pw1,bob:pw2" -> {(alice, pw1), (bob, pw2)}.
@@ -445,13 +432,7 @@ Status Daemon::StartResp() {
   ko.env = env_;
   {
     CAIRN_ASSIGN_OR_RETURN(ko.maxmemory, ParseRedisBytes("maxmemory", options_.maxmemory));
-    if (options_.maxmemory_policy == "noeviction") {
-      ko.eviction = kv::EvictionPolicy::kNoEviction;
-    } else if (options_.maxmemory_policy == "allkeys-lru") {
-      ko.eviction = kv::EvictionPolicy::kAllKeysLru;
-    } else if (options_.maxmemory_policy == "volatile-ttl") {
-      ko.eviction = kv::EvictionPolicy::kVolatileTtl;
-    } else {
+    if (!kv::ParseEvictionPolicy(options_.maxmemory_policy, &ko.eviction)) {
       return InvalidArgumentError(
           "maxmemory_policy must be noeviction, allkeys-lru or volatile-ttl, not '" +
           options_.maxmemory_policy + "'");
@@ -497,8 +478,6 @@ Status Daemon::StartResp() {
   so.shutdown = [] { ::kill(::getpid(), SIGTERM); };
   so.appendfsync = options_.appendfsync;
   so.appendonly = po.log_writes;
-  so.maxmemory = ko.maxmemory;
-  so.maxmemory_policy = options_.maxmemory_policy;
   resp_service_ = std::make_unique<resp::RespService>(kv_.get(), pubsub_.get(), so);
   resp::RespServerOptions ro;
   ro.address = options_.bind;

@@ -52,8 +52,6 @@ struct RespServiceOptions {
   std::function<void()> shutdown;
   std::string appendfsync = "no";  // reported by CONFIG GET and INFO
   bool appendonly = true;          // reported by CONFIG GET and INFO
-  uint64_t maxmemory = 0;          // reported by CONFIG GET (the store enforces it)
-  std::string maxmemory_policy = "noeviction";
 };
 
 // Where a connection's replies and pub/sub pushes go. Thread-safe: Deliver() may append from a
