@@ -15,7 +15,9 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <optional>
+#include <thread>
 
 #include "net/http_server.h"
 #include "net/tls.h"
@@ -179,6 +181,14 @@ class HttpsServerTest : public ::testing::Test {
   bool MetricsHave(const std::string& line) {
     return metrics_.RenderPrometheus().find(line) != std::string::npos;
   }
+  // The server counts a failed handshake after it closes the socket, so a client may see the
+  // close first: wait (up to 5 s) for the line to appear.
+  bool EventuallyMetricsHave(const std::string& line) {
+    for (int i = 0; i < 500 && !MetricsHave(line); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return MetricsHave(line);
+  }
 
   static TlsCredentials* credentials_;
   core::MetricsRegistry metrics_;
@@ -247,7 +257,7 @@ TEST_F(HttpsServerTest, PlainHttpClientGetsNoAnswer) {
   EXPECT_TRUE(end.closed) << end.data;
   EXPECT_EQ(end.data.find("HTTP/1.1"), std::string::npos) << end.data;
   EXPECT_EQ(end.data.find("hi x=1"), std::string::npos) << end.data;
-  EXPECT_TRUE(MetricsHave("cairn_http_tls_handshake_failures_total{server=\"rpc\"} 1"));
+  EXPECT_TRUE(EventuallyMetricsHave("cairn_http_tls_handshake_failures_total{server=\"rpc\"} 1"));
   EXPECT_FALSE(MetricsHave("cairn_http_requests_total"));
   // The server goes on serving TLS clients.
   TlsClient c(server_->port());
@@ -262,7 +272,7 @@ TEST_F(HttpsServerTest, StalledHandshakeIsCutOff) {
   EXPECT_TRUE(end.closed);
   EXPECT_FALSE(end.timed_out);
   EXPECT_TRUE(end.data.empty());
-  EXPECT_TRUE(MetricsHave("cairn_http_tls_handshake_failures_total{server=\"rpc\"} 1"));
+  EXPECT_TRUE(EventuallyMetricsHave("cairn_http_tls_handshake_failures_total{server=\"rpc\"} 1"));
 }
 
 TEST_F(HttpsServerTest, OldProtocolsAreRefused) {
