@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace cairn::net {
 
@@ -65,6 +66,43 @@ void HttpRouter::Dispatch(const HttpRequest& request, HttpResponse* response) co
     response->Set(405, "text/plain; charset=utf-8", "method not allowed\n");
     response->SetHeader("Allow", allow);
   }
+}
+
+int HttpStatusForStatus(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kUnimplemented:
+      return 501;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    case StatusCode::kResourceExhausted:
+      return 507;
+    default:  // kDataLoss, kIoError, kInternal, kUnknown, kCancelled
+      return 500;
+  }
+}
+
+void SetJsonError(const Status& status, HttpResponse* response) {
+  nlohmann::json j = {{"error",
+                       {{"code", std::string(StatusCodeName(status.code()))},
+                        {"message", std::string(status.message())}}}};
+  response->Set(HttpStatusForStatus(status.code()), "application/json", j.dump() + "\n");
 }
 
 }  // namespace cairn::net

@@ -106,6 +106,13 @@ class HttpRouter {
   std::vector<Route> prefixes_;  // method unused; longest prefix first
 };
 
+// The HTTP status for a Status code in cairn's JSON APIs (the event log and graph faces): 400
+// invalid argument / out of range, 401, 403, 404, 409 exists / precondition / aborted, 501,
+// 503, 504 deadline, 507 resource exhausted, 500 for the rest (data loss, I/O, internal).
+int HttpStatusForStatus(StatusCode code);
+// Answers `status` as {"error":{"code":"<StatusCodeName>","message":"..."}} with that HTTP status.
+void SetJsonError(const Status& status, HttpResponse* response);
+
 }  // namespace cairn::net
 
 #endif  // CAIRN_NET_HTTP_H_

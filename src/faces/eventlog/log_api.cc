@@ -41,41 +41,10 @@ void SetJson(net::HttpResponse* response, const json& j) {
 
 }  // namespace
 
-int LogApi::HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return 200;
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange:
-      return 400;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAborted:
-      return 409;
-    case StatusCode::kUnimplemented:
-      return 501;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    case StatusCode::kResourceExhausted:
-      return 507;
-    default:  // kDataLoss, kIoError, kInternal, kUnknown, kCancelled
-      return 500;
-  }
-}
+int LogApi::HttpStatusFor(StatusCode code) { return net::HttpStatusForStatus(code); }
 
 void LogApi::SetError(const Status& status, net::HttpResponse* response) {
-  json j = {{"error",
-             {{"code", std::string(StatusCodeName(status.code()))},
-              {"message", std::string(status.message())}}}};
-  response->Set(HttpStatusFor(status.code()), kJson, j.dump() + "\n");
+  net::SetJsonError(status, response);
 }
 
 void LogApi::SetReadOnly(std::string stream, std::string reason) {

@@ -264,41 +264,10 @@ bool QueryFlag(const Query& q, std::string_view name) {
 
 }  // namespace
 
-int GraphApi::HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return 200;
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange:
-      return 400;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAborted:
-      return 409;
-    case StatusCode::kUnimplemented:
-      return 501;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    case StatusCode::kResourceExhausted:
-      return 507;
-    default:  // kDataLoss, kIoError, kInternal, kUnknown, kCancelled
-      return 500;
-  }
-}
+int GraphApi::HttpStatusFor(StatusCode code) { return net::HttpStatusForStatus(code); }
 
 void GraphApi::SetError(const Status& status, net::HttpResponse* response) {
-  json j = {{"error",
-             {{"code", std::string(StatusCodeName(status.code()))},
-              {"message", std::string(status.message())}}}};
-  response->Set(HttpStatusFor(status.code()), kJson, j.dump() + "\n");
+  net::SetJsonError(status, response);
 }
 
 void GraphApi::Handle(const net::HttpRequest& request, net::HttpResponse* response) const {
